@@ -9,6 +9,18 @@
 
 static int parse_digits(const char **p, int n, int *out);
 
+int cgtime_display_offset = 480;
+
+void
+cgtime_display(int64_t t, char out[CGTIME_LEN])
+{
+    if (t == 0) {
+        out[0] = '\0';
+        return;
+    }
+    cgtime_format(t, cgtime_display_offset, out);
+}
+
 int64_t
 cgtime_now(void)
 {

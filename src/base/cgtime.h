@@ -23,6 +23,13 @@ int cgtime_parse(const char *s, int default_offset_min, int64_t *out);
 /* Formats as "2026-03-01T13:46:00+08:00" in the given offset. */
 void cgtime_format(int64_t t, int offset_min, char out[CGTIME_LEN]);
 
+/* The deployment's display zone, minutes east of UTC (default +480,
+ * Asia/Shanghai); set once at start from the configuration. */
+extern int cgtime_display_offset;
+
+/* t in the display zone; "" when t is 0 (no such instant). */
+void cgtime_display(int64_t t, char out[CGTIME_LEN]);
+
 /* Civil date/time helpers (proleptic Gregorian, no time zone). */
 int64_t cgtime_days_from_civil(int y, unsigned m, unsigned d);
 void cgtime_civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d);
