@@ -1,0 +1,35 @@
+/*
+ * api.h - the handlers of the HTTP API, one file per resource.
+ */
+#ifndef CG_API_H
+#define CG_API_H
+
+#include "http/http.h"
+
+int api_healthz(struct http_req *r);
+int api_config(struct http_req *r);
+
+int api_session_create(struct http_req *r);
+int api_session_delete(struct http_req *r);
+int api_me(struct http_req *r);
+
+int api_cases_create(struct http_req *r);
+int api_cases_list(struct http_req *r);
+int api_case_get(struct http_req *r);
+int api_case_events(struct http_req *r);
+int api_case_action(struct http_req *r);
+
+int api_photos_upload(struct http_req *r);
+
+int api_areas_list(struct http_req *r);
+int api_areas_geojson(struct http_req *r);
+int api_areas_locate(struct http_req *r);
+int api_categories(struct http_req *r);
+int api_units(struct http_req *r);
+
+int api_stats(struct http_req *r);
+
+int api_users_list(struct http_req *r);
+int api_users_create(struct http_req *r);
+
+#endif

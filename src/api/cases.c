@@ -1,0 +1,606 @@
+/*
+ * cases.c - reporting, listing, reading and acting on cases.
+ *
+ * What a person sees of a case depends on who they are (perm_case_view):
+ * the reporter and the staff who contact residents see it whole, and each
+ * such look at someone else's personal data is logged; handling units see
+ * the phone masked; everyone else sees it anonymised.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sodium.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "api/casework.h"
+#include "api/validate.h"
+#include "base/cgtime.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+
+#define MAX_PHOTOS 9
+
+static int answer_cw(struct http_req *r, const struct cw_error *e);
+static json_t *case_for_viewer(struct http_req *r, int64_t id,
+                               enum case_view *view);
+static int idem_replay(struct http_req *r, char *fp, const char **key,
+                       bool *replayed);
+static int store_upload(struct http_req *r, const struct multipart_part *p,
+                        char hash[65]);
+
+static int
+answer_cw(struct http_req *r, const struct cw_error *e)
+{
+    return http_error(r, e->status, e->code, "%s", e->message);
+}
+
+/* Removes or masks what this viewer has no need to see, adds what they may
+ * do next, and logs a look at someone else's personal data. */
+static json_t *
+case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
+{
+    struct db *db = api_db(r);
+    struct principal p;
+    struct case_scope scope;
+    struct case_row c;
+    struct lc_facts f;
+    json_t *o, *rep, *acts;
+    uint64_t allowed;
+    char masked[64];
+    int i;
+
+    if (store_case_get(db, id, &c) != CG_OK || c.state == ST_NONE)
+        return NULL;
+    api_principal(r, &p);
+    scope.area_path = c.area_path;
+    scope.reporter_id = c.reporter_id;
+    scope.unit_id = c.unit_id;
+    *view = perm_case_view(&p, &scope);
+    if (*view == VIEW_NONE)
+        return NULL;
+    o = store_case_json(db, id);
+    if (!o)
+        return NULL;
+    rep = json_object_get(o, "reporter");
+    switch (*view) {
+    case VIEW_PUBLIC:
+        json_object_del(o, "reporter");
+        json_object_del(o, "address");
+        json_object_del(o, "ref");
+        if (json_object_get(o, "location")) {
+            /* About 100 m: near enough to find the place, not the door. */
+            json_t *loc = json_object_get(o, "location");
+            json_object_set_new(
+                loc, "lon",
+                json_real(
+                    (double)(long)(json_real_value(json_object_get(loc, "lon")) * 1000) / 1000));
+            json_object_set_new(
+                loc, "lat",
+                json_real(
+                    (double)(long)(json_real_value(json_object_get(loc, "lat")) * 1000) / 1000));
+        }
+        break;
+    case VIEW_MASKED:
+        if (json_string_value(json_object_get(rep, "phone"))) {
+            perm_mask_phone(json_string_value(json_object_get(rep, "phone")),
+                            masked, sizeof(masked));
+            json_object_set_new(rep, "phone", json_string(masked));
+        }
+        if (json_string_value(json_object_get(rep, "name"))) {
+            perm_mask_name(json_string_value(json_object_get(rep, "name")),
+                           masked, sizeof(masked));
+            json_object_set_new(rep, "name", json_string(masked));
+        }
+        break;
+    case VIEW_FULL:
+        if (p.user_id != c.reporter_id &&
+            (json_string_value(json_object_get(rep, "phone")) ||
+             json_string_value(json_object_get(rep, "name"))))
+            store_pii_log(db, p.user_id, c.id, "reporter.name,reporter.phone");
+        break;
+    default:
+        break;
+    }
+    memset(&f, 0, sizeof(f));
+    f.state = c.state;
+    f.role = p.role;
+    f.is_reporter = p.user_id && p.user_id == c.reporter_id;
+    f.is_owner_unit = (p.unit_id && p.unit_id == c.unit_id) ||
+                      (p.role == ROLE_GRID_WORKER &&
+                       perm_in_scope(&p, c.area_path));
+    f.last_rating = c.state == ST_CLOSED ? c.rating : RATING_NONE;
+    allowed = lifecycle_allowed(&lc_complaint, &f);
+    acts = json_array();
+    for (i = 0; i < ACT__COUNT; i++) {
+        const char *why;
+        if (!(allowed & (1ull << i)) ||
+            !perm_case_action(&p, &scope, (enum case_action)i, &why))
+            continue;
+        json_array_append_new(
+            acts, json_pack("{s:s, s:s}", "action",
+                            case_action_name((enum case_action)i), "label",
+                            case_action_label_zh((enum case_action)i)));
+    }
+    json_object_set_new(o, "allowed_actions", acts);
+    json_object_set_new(o, "mine", json_boolean(f.is_reporter));
+    json_object_set_new(o, "events", store_case_events(db, id));
+    return o;
+}
+
+/*
+ * A POST with an Idempotency-Key that was seen before is answered with what
+ * the first one created, and changes nothing.  The same key with another
+ * body is a client error.  The fingerprint is a hash of method, path and
+ * body.
+ */
+static int
+idem_replay(struct http_req *r, char *fp, const char **key, bool *replayed)
+{
+    unsigned char d[32];
+    crypto_generichash_state h;
+    char seen[AUTH_DIGEST_LEN];
+    int64_t case_id;
+    int status, rc;
+    enum case_view view;
+    json_t *o;
+
+    *replayed = false;
+    *key = http_header(r, "Idempotency-Key");
+    if (!*key)
+        return CG_OK;
+    if (strlen(*key) < 1 || strlen(*key) > 128)
+        return http_error(r, 400, "invalid_header",
+                          "Idempotency-Key must have 1 to 128 characters");
+    crypto_generichash_init(&h, NULL, 0, sizeof(d));
+    crypto_generichash_update(&h, (const unsigned char *)r->method,
+                              strlen(r->method));
+    crypto_generichash_update(&h, (const unsigned char *)r->path,
+                              strlen(r->path));
+    if (r->body.data)
+        crypto_generichash_update(&h, (const unsigned char *)r->body.data,
+                                  r->body.len);
+    crypto_generichash_final(&h, d, sizeof(d));
+    str_hex(d, sizeof(d), fp);
+    rc = store_idem_get(api_db(r), r->user.id, *key, seen, sizeof(seen),
+                        &case_id, &status);
+    if (rc == CG_ENOTFOUND)
+        return CG_OK;
+    if (rc != CG_OK)
+        return http_error(r, 503, "unavailable", "try again in a moment");
+    if (strcmp(seen, fp) != 0)
+        return http_error(r, 422, "idempotency_key_reused",
+                          "this Idempotency-Key was used for a different "
+                          "request; use a new key for a new request");
+    *replayed = true;
+    o = case_for_viewer(r, case_id, &view);
+    if (!o)
+        return http_error(r, 404, "not_found", "the case is gone");
+    json_object_set_new(o, "replayed", json_true());
+    return http_json(r, status, o);
+}
+
+/* Runs one uploaded photo through the pipeline and records it. */
+static int
+store_upload(struct http_req *r, const struct multipart_part *p,
+             char hash[65])
+{
+    struct app *a = api_app(r);
+    struct photo_info info;
+    char err[256];
+    int rc;
+
+    rc = photo_ingest(p->data, p->len, &a->photo, a->blob_dir, &info, err,
+                      sizeof(err));
+    switch (rc) {
+    case CG_OK:
+        break;
+    case CG_EUNSUPPORTED:
+        return http_error(r, 415, "unsupported_photo", "%s", err);
+    case CG_ETOOBIG:
+        return http_error(r, 413, "photo_too_large", "%s", err);
+    case CG_EINVAL:
+        return http_error(r, 422, "bad_photo", "%s", err);
+    default:
+        return http_error(r, 500, "internal", "the photo could not be "
+                                              "stored");
+    }
+    if (store_photo_put(api_db(r), info.hash, info.width, info.height,
+                        (int64_t)info.bytes, info.source_type,
+                        r->user.id) != CG_OK)
+        return http_error(r, 500, "internal", "the photo could not be "
+                                              "recorded");
+    memcpy(hash, info.hash, 65);
+    return CG_OK;
+}
+
+int
+api_photos_upload(struct http_req *r)
+{
+    const struct multipart_part *p = http_part(r, "photo");
+    char hash[65], url[96], thumb[96];
+    struct multipart_part raw;
+    const char *ct = http_header(r, "Content-Type");
+    int rc;
+
+    if (!p && ct && strncasecmp(ct, "image/", 6) == 0) {
+        memset(&raw, 0, sizeof(raw));
+        raw.data = r->body.data;
+        raw.len = r->body.len;
+        p = &raw;
+    }
+    if (!p || p->len == 0)
+        return http_error(r, 400, "missing_photo",
+                          "send the photo as the form field 'photo' "
+                          "(multipart/form-data)");
+    if ((rc = store_upload(r, p, hash)) != CG_OK)
+        return rc;
+    str_fmt(url, sizeof(url), "/photos/%s.jpg", hash);
+    str_fmt(thumb, sizeof(thumb), "/photos/%s.thumb.jpg", hash);
+    return http_json(r, 201,
+                     json_pack("{s:s, s:s, s:s}", "hash", hash, "url", url,
+                               "thumb_url", thumb));
+}
+
+/* Reads a multipart report into the same JSON shape a JSON report has,
+ * storing its photos on the way.  Returns the object or NULL (answered). */
+static json_t *
+report_from_form(struct http_req *r)
+{
+    static const char *const text[] = {
+        "title", "description", "category", "area", "address", "channel",
+        "reporter_name", "reporter_phone", "crs", "note", NULL,
+    };
+    json_t *o = json_object(), *photos = json_array();
+    char hash[65];
+    int i;
+
+    for (i = 0; i < r->nparts; i++) {
+        const struct multipart_part *p = &r->parts[i];
+        const char *const *t;
+        char *v;
+
+        if (strcmp(p->name, "photo") == 0 || strcmp(p->name, "photos") == 0) {
+            if (p->len == 0)
+                continue;
+            if (json_array_size(photos) == MAX_PHOTOS) {
+                http_error(r, 422, "too_many_photos",
+                           "at most %d photos per report", MAX_PHOTOS);
+                goto fail;
+            }
+            if (store_upload(r, p, hash) != CG_OK)
+                goto fail;
+            json_array_append_new(photos, json_string(hash));
+            continue;
+        }
+        v = str_ndup(p->data, p->len);
+        for (t = text; *t; t++)
+            if (strcmp(*t, p->name) == 0)
+                break;
+        if (*t) {
+            json_object_set_new(o, p->name, json_stringn(v, p->len));
+        } else if (strcmp(p->name, "lon") == 0 ||
+                   strcmp(p->name, "lat") == 0) {
+            double d;
+            if (str_to_double(v, &d) != CG_OK) {
+                free(v);
+                http_error(r, 400, "invalid_field",
+                           "field '%s' must be a number", p->name);
+                goto fail;
+            }
+            json_object_set_new(o, p->name, json_real(d));
+        } else if (strcmp(p->name, "self_handle") == 0) {
+            json_object_set_new(o, p->name,
+                                json_boolean(strcmp(v, "true") == 0 ||
+                                             strcmp(v, "1") == 0));
+        } else {
+            json_object_set_new(o, p->name, json_stringn(v, p->len));
+        }
+        free(v);
+    }
+    if (json_array_size(photos))
+        json_object_set(o, "photos", photos);
+    json_decref(photos);
+    return o;
+fail:
+    json_decref(photos);
+    json_decref(o);
+    return NULL;
+}
+
+int
+api_cases_create(struct http_req *r)
+{
+    static const struct field fields[] = {
+        {"title", F_STRING, false, 0, 100},
+        {"description", F_STRING, true, 2, 4000},
+        {"category", F_STRING, true, 1, 16},
+        {"area", F_STRING, false, 1, 24},
+        {"lon", F_NUMBER, false, 0, 0},
+        {"lat", F_NUMBER, false, 0, 0},
+        {"crs", F_STRING, false, 1, 16},
+        {"address", F_STRING, false, 0, 200},
+        {"channel", F_STRING, false, 1, 16},
+        {"reporter_name", F_STRING, false, 0, 50},
+        {"reporter_phone", F_STRING, false, 0, 20},
+        {"photos", F_STRINGS, false, 0, MAX_PHOTOS},
+        {"self_handle", F_BOOL, false, 0, 0},
+        {"note", F_STRING, false, 0, 2000},
+        FIELDS_END,
+    };
+    const char *photos[MAX_PHOTOS], *key = NULL, *crs;
+    char fp[AUTH_DIGEST_LEN];
+    struct cw_report rep;
+    struct cw_actor who;
+    struct cw_error err;
+    enum case_view view;
+    json_t *body, *o, *ph;
+    bool replayed;
+    int64_t id;
+    size_t i;
+    int rc;
+
+    if ((rc = idem_replay(r, fp, &key, &replayed)) != CG_OK || replayed)
+        return rc;
+    body = r->nparts ? report_from_form(r) : json_incref(r->json);
+    if (!body)
+        return r->answered ? CG_EINVAL
+                           : http_error(r, 400, "bad_body",
+                                        "send the report as JSON or as "
+                                        "multipart/form-data");
+    if ((rc = validate_body(r, body, fields)) != CG_OK)
+        goto out;
+    memset(&rep, 0, sizeof(rep));
+    rep.title = body_str(body, "title");
+    rep.description = body_str(body, "description");
+    rep.category = body_str(body, "category");
+    rep.area_code = body_str(body, "area");
+    rep.has_point = json_object_get(body, "lon") && json_object_get(body,
+                                                                    "lat");
+    if ((json_object_get(body, "lon") != NULL) !=
+        (json_object_get(body, "lat") != NULL)) {
+        rc = http_error(r, 422, "invalid_location",
+                        "give both lon and lat, or neither");
+        goto out;
+    }
+    rep.lon = json_number_value(json_object_get(body, "lon"));
+    rep.lat = json_number_value(json_object_get(body, "lat"));
+    rep.crs = GEO_WGS84;
+    crs = body_str(body, "crs");
+    if (crs && geo_crs_parse(crs, &rep.crs) != CG_OK) {
+        rc = http_error(r, 422, "invalid_field",
+                        "crs must be 'wgs84' or 'gcj02'");
+        goto out;
+    }
+    rep.address = body_str(body, "address");
+    rep.channel = body_str(body, "channel") ? body_str(body, "channel")
+                                            : "web";
+    rep.reporter_name = body_str(body, "reporter_name");
+    rep.reporter_phone = body_str(body, "reporter_phone");
+    if (!rep.reporter_name && r->user.role == ROLE_RESIDENT)
+        rep.reporter_name = r->user.display_name[0] ? r->user.display_name
+                                                    : NULL;
+    if (!rep.reporter_phone && r->user.role == ROLE_RESIDENT)
+        rep.reporter_phone = r->user.phone[0] ? r->user.phone : NULL;
+    ph = json_object_get(body, "photos");
+    for (i = 0; i < json_array_size(ph); i++)
+        photos[i] = json_string_value(json_array_get(ph, i));
+    rep.photos = photos;
+    rep.nphotos = json_array_size(ph);
+    rep.self_handle = json_is_true(json_object_get(body, "self_handle"));
+    rep.note = body_str(body, "note");
+    rep.idem_key = key;
+    rep.idem_fp = key ? fp : NULL;
+    memset(&who, 0, sizeof(who));
+    api_principal(r, &who.p);
+    rc = casework_submit(api_app(r), &who, &rep, &id, &err);
+    if (rc == CG_ECONFLICT && key) {
+        /* The same key raced in from another connection: answer with
+         * what that one created. */
+        bool again;
+        json_decref(body);
+        return idem_replay(r, fp, &key, &again) == CG_OK && again
+                   ? CG_OK
+                   : answer_cw(r, &err);
+    }
+    if (rc != CG_OK) {
+        rc = answer_cw(r, &err);
+        goto out;
+    }
+    o = case_for_viewer(r, id, &view);
+    rc = http_json(r, 201, o);
+out:
+    json_decref(body);
+    return rc;
+}
+
+int
+api_case_get(struct http_req *r)
+{
+    enum case_view view = VIEW_NONE;
+    struct case_row c;
+    json_t *o;
+
+    if (store_case_get(api_db(r), r->id, &c) != CG_OK || c.state == ST_NONE)
+        return http_error(r, 404, "not_found", "there is no case %lld",
+                          (long long)r->id);
+    o = case_for_viewer(r, r->id, &view);
+    if (!o)
+        return http_error(r, 403, "forbidden",
+                          "case %lld is in an area outside your scope",
+                          (long long)r->id);
+    return http_json(r, 200, o);
+}
+
+int
+api_case_events(struct http_req *r)
+{
+    enum case_view view = VIEW_NONE;
+    json_t *o;
+
+    o = case_for_viewer(r, r->id, &view);
+    if (!o)
+        return http_error(r, 404, "not_found",
+                          "there is no case %lld that you may see",
+                          (long long)r->id);
+    return http_json(r, 200,
+                     json_pack("{s:I, s:O}", "case_id", (json_int_t)r->id,
+                               "events", json_object_get(o, "events")));
+}
+
+int
+api_case_action(struct http_req *r)
+{
+    static const struct field fields[] = {
+        {"action", F_STRING, true, 1, 32},
+        {"note", F_STRING, false, 0, 2000},
+        {"photos", F_STRINGS, false, 0, MAX_PHOTOS},
+        {"unit", F_STRING, false, 1, 48},
+        {"target", F_INT, false, 1, 0},
+        {"rating", F_STRING, false, 1, 32},
+        {"days", F_INT, false, 1, 60},
+        {"version", F_INT, false, 1, 0},
+        FIELDS_END,
+    };
+    const char *photos[MAX_PHOTOS], *key = NULL, *s;
+    char fp[AUTH_DIGEST_LEN];
+    struct cw_action act;
+    struct cw_actor who;
+    struct cw_error err;
+    enum case_view view;
+    bool replayed;
+    json_t *ph, *o;
+    size_t i;
+    int rc;
+
+    if ((rc = validate_body(r, r->json, fields)) != CG_OK)
+        return rc;
+    memset(&act, 0, sizeof(act));
+    if (case_action_parse(body_str(r->json, "action"), &act.action) != CG_OK)
+        return http_error(r, 400, "unknown_action",
+                          "'%.32s' is not an action; see allowed_actions of "
+                          "the case",
+                          body_str(r->json, "action"));
+    if ((s = body_str(r->json, "rating")) &&
+        rating_parse(s, &act.rating) != CG_OK)
+        return http_error(r, 422, "invalid_field",
+                          "rating must be 'satisfied', 'basically_satisfied' "
+                          "or 'unsatisfied'");
+    if ((rc = idem_replay(r, fp, &key, &replayed)) != CG_OK || replayed)
+        return rc;
+    act.note = body_str(r->json, "note");
+    ph = json_object_get(r->json, "photos");
+    for (i = 0; i < json_array_size(ph); i++)
+        photos[i] = json_string_value(json_array_get(ph, i));
+    act.photos = photos;
+    act.nphotos = json_array_size(ph);
+    act.unit_code = body_str(r->json, "unit");
+    act.target = body_int(r->json, "target", 0);
+    act.days = (int)body_int(r->json, "days", 0);
+    act.version = body_int(r->json, "version", 0);
+    act.idem_key = key;
+    act.idem_fp = key ? fp : NULL;
+    memset(&who, 0, sizeof(who));
+    api_principal(r, &who.p);
+    rc = casework_act(api_app(r), &who, r->id, &act, &err);
+    if (rc != CG_OK)
+        return answer_cw(r, &err);
+    o = case_for_viewer(r, r->id, &view);
+    if (!o) /* e.g. a unit that returned the case no longer sees it */
+        return http_json(r, 200,
+                         json_pack("{s:I, s:s}", "id", (json_int_t)r->id,
+                                   "result", "done"));
+    return http_json(r, 200, o);
+}
+
+int
+api_cases_list(struct http_req *r)
+{
+    struct case_query q;
+    struct principal p;
+    struct area area;
+    const char *s, *why = "";
+    char path[PATH_LEN];
+    json_t *items, *it;
+    int64_t total, v;
+    size_t i;
+    bool public_view = false;
+
+    memset(&q, 0, sizeof(q));
+    api_principal(r, &p);
+    q.now = cgtime_now();
+    q.page = 1;
+    q.per_page = 20;
+    if ((s = http_query(r, "page")) &&
+        str_to_i64(s, 1, 100000, &v) == CG_OK)
+        q.page = (int)v;
+    else if (s)
+        return http_error(r, 400, "invalid_query",
+                          "page must be a whole number from 1");
+    if ((s = http_query(r, "per_page")) &&
+        str_to_i64(s, 1, 100, &v) == CG_OK)
+        q.per_page = (int)v;
+    else if (s)
+        return http_error(r, 400, "invalid_query",
+                          "per_page must be a whole number from 1 to 100");
+    if ((s = http_query(r, "state"))) {
+        enum case_state st;
+        if (case_state_parse(s, &st) != CG_OK || st == ST_NONE)
+            return http_error(r, 400, "invalid_query",
+                              "state '%.32s' is not a case state", s);
+        q.state = case_state_name(st);
+    }
+    if ((s = http_query(r, "q"))) {
+        if (strlen(s) > 200 || str_utf8_len(s, strlen(s)) < 0)
+            return http_error(r, 400, "invalid_query",
+                              "q must be text of at most 200 bytes");
+        q.q = s;
+    }
+    q.category = http_query(r, "category");
+    q.sort = http_query(r, "sort");
+    q.overdue_only = (s = http_query(r, "overdue")) && strcmp(s, "1") == 0;
+    if ((s = http_query(r, "area"))) {
+        if (store_area_get(api_db(r), s, &area) != CG_OK)
+            return http_error(r, 404, "not_found", "there is no area %.24s",
+                              s);
+        str_copy(path, sizeof(path), area.path);
+        q.area_path = path;
+    }
+    s = http_query(r, "scope");
+    if (p.role == ROLE_RESIDENT) {
+        /* Residents list their own cases, or everyone's anonymised. */
+        if (s && strcmp(s, "public") == 0)
+            public_view = true;
+        else
+            q.reporter_id = p.user_id;
+    } else if (s && strcmp(s, "mine") == 0) {
+        q.reporter_id = p.user_id;
+    } else if (p.role == ROLE_UNIT && !(s && strcmp(s, "area") == 0)) {
+        q.unit_id = p.unit_id;
+    } else if (q.area_path) {
+        if (!perm_allow(&p, PERM_QUEUE, q.area_path, &why))
+            return http_error(r, 403, "forbidden", "%s", why);
+    } else {
+        q.area_path = p.area_path;
+        if (!perm_allow(&p, PERM_QUEUE, q.area_path, &why))
+            return http_error(r, 403, "forbidden", "%s", why);
+    }
+    if (store_case_list(api_db(r), &q, &items, &total) != CG_OK)
+        return http_error(r, 503, "unavailable", "the list could not be "
+                                                 "read; try again");
+    json_array_foreach(items, i, it)
+    {
+        json_object_del(it, "reporter");
+        json_object_del(it, "route_reason");
+        if (public_view) {
+            json_object_del(it, "address");
+            json_object_del(it, "ref");
+        }
+    }
+    return http_json(r, 200,
+                     json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total",
+                               (json_int_t)total, "page", q.page, "per_page",
+                               q.per_page));
+}

@@ -1,0 +1,427 @@
+/*
+ * casework.c - the one path through which cases are reported and changed.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "api/casework.h"
+#include "base/cgtime.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+
+static int fail(struct cw_error *err, int status, const char *code,
+                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int lc_fail(struct cw_error *err, enum lc_result r, const char *why);
+static int64_t deadline(struct app *a, const struct category *k,
+                        const struct area *area, int64_t from);
+static int check_photos(struct db *db, const char *const *photos, size_t n,
+                        struct cw_error *err);
+
+static int
+fail(struct cw_error *err, int status, const char *code, const char *fmt, ...)
+{
+    va_list ap;
+
+    err->status = status;
+    err->code = code;
+    va_start(ap, fmt);
+    vsnprintf(err->message, sizeof(err->message), fmt, ap);
+    va_end(ap);
+    switch (status) {
+    case 403: return CG_EFORBIDDEN;
+    case 404: return CG_ENOTFOUND;
+    case 409: return CG_ECONFLICT;
+    default: return status >= 500 ? CG_ERR : CG_EINVAL;
+    }
+}
+
+static int
+lc_fail(struct cw_error *err, enum lc_result r, const char *why)
+{
+    switch (r) {
+    case LC_EUNKNOWN: return fail(err, 400, "unknown_action", "%s", why);
+    case LC_ESTATE: return fail(err, 409, "invalid_transition", "%s", why);
+    case LC_EROLE: return fail(err, 403, "forbidden", "%s", why);
+    case LC_EGUARD: return fail(err, 403, "forbidden", "%s", why);
+    case LC_EMISSING: return fail(err, 422, "missing_field", "%s", why);
+    default: return fail(err, 500, "internal", "lifecycle: %s", why);
+    }
+}
+
+/* The deadline of a case reported at `from`: the category's limit for the
+ * area's grid grade, in working time; five working days if it has none. */
+static int64_t
+deadline(struct app *a, const struct category *k, const struct area *area,
+         int64_t from)
+{
+    char grade = store_area_grade(store_db(a->store), area);
+    int idx = grade == 'A' ? 0 : grade == 'C' ? 2 : 1;
+
+    if (!k->limit_unit || k->limit[idx] <= 0)
+        return calendar_add(a->cal, from, 5, LIMIT_DAYS);
+    return calendar_add(a->cal, from, k->limit[idx],
+                        k->limit_unit == 'h' ? LIMIT_HOURS : LIMIT_DAYS);
+}
+
+static int
+check_photos(struct db *db, const char *const *photos, size_t n,
+             struct cw_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (!store_photo_exists(db, photos[i]))
+            return fail(err, 422, "unknown_photo",
+                        "photo %.64s was not uploaded; upload it with POST "
+                        "/api/v1/photos first",
+                        photos[i]);
+    return CG_OK;
+}
+
+int
+casework_route(struct app *a, const char *category, const struct area *area,
+               struct unit *unit, char *why, size_t whylen)
+{
+    struct db *db = store_db(a->store);
+    struct category k;
+    int rc;
+
+    rc = store_category_get(db, category, &k);
+    if (rc != CG_OK)
+        return rc;
+    if (k.unit_code[0] && store_unit_by_code(db, k.unit_code, unit) == CG_OK) {
+        str_fmt(why, whylen, "%s %s is handled by %s", k.code, k.name,
+                unit->name);
+        return CG_OK;
+    }
+    rc = store_unit_territorial(db, area, unit);
+    if (rc == CG_OK)
+        str_fmt(why, whylen,
+                "no department owns %s %s; %s is the territorial owner of %s",
+                k.code, k.name, unit->name, area->name);
+    return rc;
+}
+
+/* Finds the area of a report: the code given, or the deepest area with
+ * geometry around the point. */
+static int
+report_area(struct app *a, const struct cw_report *rep, struct area *area,
+            double *lon, double *lat, struct cw_error *err)
+{
+    struct db *db = store_db(a->store);
+    char code[CODE_LEN];
+
+    if (rep->has_point) {
+        if (rep->lon < -180 || rep->lon > 180 || rep->lat < -90 ||
+            rep->lat > 90)
+            return fail(err, 422, "invalid_location",
+                        "lon must be within -180..180 and lat within "
+                        "-90..90");
+        *lon = rep->lon;
+        *lat = rep->lat;
+        if (rep->crs == GEO_GCJ02)
+            geo_gcj02_to_wgs84(rep->lon, rep->lat, lon, lat);
+    }
+    if (rep->area_code) {
+        if (store_area_get(db, rep->area_code, area) != CG_OK)
+            return fail(err, 422, "unknown_area", "there is no area %.24s",
+                        rep->area_code);
+        return CG_OK;
+    }
+    if (!rep->has_point)
+        return fail(err, 422, "missing_location",
+                    "say where it is: a point (lon, lat) or an area code");
+    if (app_locate(a, *lon, *lat, code, sizeof(code)) != CG_OK)
+        return fail(err, 422, "outside_area",
+                    "the point %.6f, %.6f is outside every area this "
+                    "platform serves",
+                    *lon, *lat);
+    if (store_area_get(db, code, area) != CG_OK)
+        return fail(err, 500, "internal", "area %s vanished", code);
+    return CG_OK;
+}
+
+int
+casework_submit(struct app *a, const struct cw_actor *who,
+                const struct cw_report *rep, int64_t *id,
+                struct cw_error *err)
+{
+    struct db *db = store_db(a->store);
+    struct lc_facts f;
+    struct category k;
+    struct area area;
+    struct unit unit;
+    struct case_new cn;
+    struct case_row row;
+    struct case_event ev;
+    enum case_action act = rep->self_handle ? ACT_SELF_HANDLE : ACT_SUBMIT;
+    enum case_state to;
+    const char *why = "";
+    char reason[256];
+    double lon = 0, lat = 0;
+    bool own = !db_in_tx(db);
+    enum lc_result lr;
+    int rc;
+
+    memset(&f, 0, sizeof(f));
+    f.state = ST_NONE;
+    f.role = who->p.role;
+    f.is_reporter = true;
+    f.has_note = rep->note && *rep->note;
+    f.nphotos = (int)rep->nphotos;
+    lr = lifecycle_check(&lc_complaint, act, &f, &to, &why);
+    if (lr != LC_OK)
+        return lc_fail(err, lr, why);
+    if (store_category_get(db, rep->category, &k) != CG_OK || !k.parent[0])
+        return fail(err, 422, "unknown_category",
+                    "there is no small class %.16s; see GET "
+                    "/api/v1/categories",
+                    rep->category);
+    if ((rc = report_area(a, rep, &area, &lon, &lat, err)) != CG_OK)
+        return rc;
+    if (!who->history && who->p.role != ROLE_RESIDENT &&
+        !perm_in_scope(&who->p, area.path))
+        return fail(err, 403, "forbidden",
+                    "%s is outside your scope; report it to its own "
+                    "office",
+                    area.name);
+    if ((rc = check_photos(db, rep->photos, rep->nphotos, err)) != CG_OK)
+        return rc;
+    if (casework_route(a, k.code, &area, &unit, reason, sizeof(reason)) !=
+        CG_OK)
+        return fail(err, 500, "no_owner",
+                    "no unit owns %s in %s: add a territorial unit for the "
+                    "area",
+                    k.name, area.name);
+
+    memset(&cn, 0, sizeof(cn));
+    cn.ref = rep->ref;
+    cn.city_code = a->city_code;
+    cn.title = rep->title;
+    cn.description = rep->description;
+    cn.category_code = k.code;
+    cn.area = &area;
+    cn.has_point = rep->has_point;
+    cn.lon = lon;
+    cn.lat = lat;
+    cn.address = rep->address;
+    cn.level = k.level;
+    cn.channel = rep->channel;
+    cn.reporter_id = who->history ? 0 : who->p.user_id;
+    cn.reporter_name = rep->reporter_name;
+    cn.reporter_phone = rep->reporter_phone;
+    cn.reported_at = rep->reported_at ? rep->reported_at : cgtime_now();
+    cn.due_at = deadline(a, &k, &area, cn.reported_at);
+    cn.unit_id = unit.id;
+    cn.route_reason = reason;
+
+    if (own && db_begin(db) != CG_OK)
+        return fail(err, 503, "busy", "the database is busy; try again");
+    rc = store_case_insert(db, &cn, id);
+    if (rc == CG_ECONFLICT) {
+        rc = fail(err, 409, "duplicate_ref", "a case with ref %.64s exists",
+                  rep->ref ? rep->ref : "");
+        goto out;
+    }
+    if (rc == CG_OK)
+        rc = store_case_get(db, *id, &row);
+    if (rc == CG_OK) {
+        memset(&ev, 0, sizeof(ev));
+        ev.at = cn.reported_at;
+        ev.actor_id = cn.reporter_id;
+        ev.actor_role = who->p.role;
+        ev.action = act;
+        ev.from = ST_NONE;
+        ev.to = to;
+        ev.note = rep->note;
+        ev.unit_id = unit.id;
+        ev.due_at = cn.due_at;
+        ev.photos = rep->photos;
+        ev.nphotos = rep->nphotos;
+        rc = store_case_apply(db, &row, &ev, 0);
+    }
+    if (rc == CG_OK && rep->idem_key)
+        rc = store_idem_put(db, who->p.user_id, rep->idem_key, rep->idem_fp,
+                            *id, 201);
+    if (rc != CG_OK) {
+        if (rc == CG_ECONFLICT)
+            rc = fail(err, 409, "conflict",
+                      "the same request is being handled already");
+        else
+            rc = fail(err, 500, "internal", "the case could not be stored");
+        goto out;
+    }
+    if (own && db_commit(db) != CG_OK)
+        rc = fail(err, 500, "internal", "the case could not be stored");
+out:
+    if (own && rc != CG_OK)
+        db_rollback(db);
+    return rc;
+}
+
+/* Fills in what an action changes besides the state: the unit, the
+ * deadline, the rating.  Returns CG_OK or a failure in err. */
+static int
+effects(struct app *a, const struct case_row *c, const struct cw_action *act,
+        struct case_event *ev, int64_t *parent, struct cw_error *err)
+{
+    struct db *db = store_db(a->store);
+    struct case_row target;
+    struct category k;
+    struct area area;
+    struct unit u;
+    int days;
+
+    switch (act->action) {
+    case ACT_DISPATCH:
+        if (act->unit_code) {
+            if (store_unit_by_code(db, act->unit_code, &u) != CG_OK)
+                return fail(err, 422, "unknown_unit",
+                            "there is no unit %.48s; see GET "
+                            "/api/v1/units",
+                            act->unit_code);
+            ev->unit_id = u.id;
+        } else {
+            ev->unit_id = c->unit_id;
+        }
+        break;
+    case ACT_APPROVE_EXTENSION:
+        days = store_case_extension_days(db, c->id);
+        ev->days = days;
+        ev->due_at = calendar_add(a->cal, c->due_at > ev->at ? c->due_at
+                                                             : ev->at,
+                                  days, LIMIT_DAYS);
+        break;
+    case ACT_REOPEN:
+        if (store_category_get(db, c->category_code, &k) == CG_OK &&
+            store_area_get(db, c->area_code, &area) == CG_OK)
+            ev->due_at = deadline(a, &k, &area, ev->at);
+        break;
+    case ACT_MERGE:
+        if (act->target == c->id)
+            return fail(err, 422, "invalid_target",
+                        "a case cannot be merged into itself");
+        if (store_case_get(db, act->target, &target) != CG_OK)
+            return fail(err, 422, "invalid_target", "there is no case %lld",
+                        (long long)act->target);
+        if (!case_state_is_open(target.state) ||
+            target.state == ST_SUBMITTED)
+            return fail(err, 409, "invalid_target",
+                        "case %lld is %s; merge into a filed, open case",
+                        (long long)act->target,
+                        case_state_name(target.state));
+        *parent = target.id;
+        break;
+    case ACT_RATE:
+        ev->rating = act->rating;
+        break;
+    case ACT_EXTEND:
+        ev->days = act->days;
+        break;
+    default:
+        break;
+    }
+    return CG_OK;
+}
+
+int
+casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
+             const struct cw_action *act, struct cw_error *err)
+{
+    struct db *db = store_db(a->store);
+    struct case_scope scope;
+    struct case_event ev;
+    struct case_row c;
+    struct lc_facts f;
+    enum case_state to;
+    const char *why = "";
+    int64_t parent = 0;
+    bool own = !db_in_tx(db);
+    enum lc_result lr;
+    int rc;
+
+    if ((rc = check_photos(db, act->photos, act->nphotos, err)) != CG_OK)
+        return rc;
+    if (own && db_begin(db) != CG_OK)
+        return fail(err, 503, "busy", "the database is busy; try again");
+    rc = store_case_get(db, case_id, &c);
+    if (rc != CG_OK) {
+        rc = rc == CG_ENOTFOUND
+                 ? fail(err, 404, "not_found", "there is no case %lld",
+                        (long long)case_id)
+                 : fail(err, 500, "internal", "the case could not be read");
+        goto out;
+    }
+    scope.area_path = c.area_path;
+    scope.reporter_id = c.reporter_id;
+    scope.unit_id = c.unit_id;
+    if (!who->history && !perm_case_action(&who->p, &scope, act->action,
+                                           &why)) {
+        rc = fail(err, 403, "forbidden", "%s", why);
+        goto out;
+    }
+    memset(&f, 0, sizeof(f));
+    f.state = c.state;
+    f.role = who->p.role;
+    f.is_reporter = who->history || (who->p.user_id &&
+                                     who->p.user_id == c.reporter_id);
+    f.is_owner_unit = who->history ||
+                      (who->p.unit_id && who->p.unit_id == c.unit_id) ||
+                      (who->p.role == ROLE_GRID_WORKER &&
+                       perm_in_scope(&who->p, c.area_path));
+    f.last_rating = c.state == ST_CLOSED ? c.rating : RATING_NONE;
+    f.has_note = act->note && *act->note;
+    f.nphotos = (int)act->nphotos;
+    /* History from another system carries no photos: its feedback is
+     * taken as recorded. */
+    if (who->history && f.nphotos == 0)
+        f.nphotos = 1;
+    f.has_unit = act->unit_code || c.unit_id;
+    f.has_target = act->target != 0;
+    f.rating = act->rating;
+    f.days = act->days;
+    lr = lifecycle_check(&lc_complaint, act->action, &f, &to, &why);
+    if (lr != LC_OK) {
+        rc = lc_fail(err, lr, why);
+        goto out;
+    }
+    if (act->version && act->version != c.version) {
+        rc = fail(err, 409, "stale_version",
+                  "the case changed since you loaded it (your version %lld, "
+                  "now %lld); reload it and try again",
+                  (long long)act->version, (long long)c.version);
+        goto out;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.at = act->at ? act->at : cgtime_now();
+    ev.actor_id = who->p.user_id;
+    ev.actor_role = who->p.role;
+    ev.action = act->action;
+    ev.from = c.state;
+    ev.to = to;
+    ev.note = act->note;
+    ev.photos = act->photos;
+    ev.nphotos = act->nphotos;
+    if ((rc = effects(a, &c, act, &ev, &parent, err)) != CG_OK)
+        goto out;
+    rc = store_case_apply(db, &c, &ev, parent);
+    if (rc == CG_OK && act->idem_key)
+        rc = store_idem_put(db, who->p.user_id, act->idem_key, act->idem_fp,
+                            case_id, 200);
+    if (rc != CG_OK) {
+        rc = rc == CG_ECONFLICT
+                 ? fail(err, 409, "conflict",
+                        "someone else changed the case at the same moment; "
+                        "reload it and try again")
+                 : fail(err, 500, "internal", "the change was not stored");
+        goto out;
+    }
+    if (own && db_commit(db) != CG_OK)
+        rc = fail(err, 500, "internal", "the change was not stored");
+out:
+    if (own && rc != CG_OK)
+        db_rollback(db);
+    return rc;
+}

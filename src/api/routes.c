@@ -1,0 +1,36 @@
+/*
+ * routes.c - every endpoint of the HTTP API in one table.
+ */
+#include "api/api.h"
+#include "api/app.h"
+
+#define KB 1024
+#define MB (1024 * 1024)
+
+const struct route api_routes[] = {
+    {"GET", "/healthz", api_healthz, 0, 0},
+    {"GET", "/api/v1/config", api_config, 0, 0},
+    {"POST", "/api/v1/session", api_session_create, ROUTE_JSON, 4 * KB},
+    {"DELETE", "/api/v1/session", api_session_delete, ROUTE_AUTH, 0},
+    {"GET", "/api/v1/me", api_me, ROUTE_AUTH, 0},
+    {"POST", "/api/v1/cases", api_cases_create,
+     ROUTE_AUTH | ROUTE_JSON | ROUTE_UPLOAD, 32 * MB},
+    {"GET", "/api/v1/cases", api_cases_list, ROUTE_AUTH, 0},
+    {"GET", "/api/v1/cases/{id}", api_case_get, ROUTE_AUTH, 0},
+    {"GET", "/api/v1/cases/{id}/events", api_case_events, ROUTE_AUTH, 0},
+    {"POST", "/api/v1/cases/{id}/actions", api_case_action,
+     ROUTE_AUTH | ROUTE_JSON, 64 * KB},
+    {"POST", "/api/v1/photos", api_photos_upload, ROUTE_AUTH | ROUTE_UPLOAD,
+     11 * MB},
+    {"GET", "/api/v1/areas", api_areas_list, 0, 0},
+    {"GET", "/api/v1/areas/geojson", api_areas_geojson, 0, 0},
+    {"GET", "/api/v1/areas/locate", api_areas_locate, 0, 0},
+    {"GET", "/api/v1/categories", api_categories, 0, 0},
+    {"GET", "/api/v1/units", api_units, ROUTE_AUTH, 0},
+    {"GET", "/api/v1/stats", api_stats, ROUTE_AUTH, 0},
+    {"GET", "/api/v1/users", api_users_list, ROUTE_AUTH, 0},
+    {"POST", "/api/v1/users", api_users_create, ROUTE_AUTH | ROUTE_JSON,
+     8 * KB},
+};
+
+const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1,0 +1,159 @@
+/*
+ * session.c - signing in and out, and who am I.
+ */
+#include <pthread.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/app.h"
+#include "api/validate.h"
+#include "base/cgtime.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+
+/* A valid hash of a random password: checking it when the user does not
+ * exist makes "no such user" cost as much as "wrong password". */
+static char decoy_hash[AUTH_HASH_LEN];
+static pthread_once_t decoy_once = PTHREAD_ONCE_INIT;
+
+static void
+make_decoy(void)
+{
+    auth_password_hash("decoy-password-never-used", decoy_hash);
+}
+
+static json_t *user_json(struct http_req *r, const struct user *u);
+
+int
+api_healthz(struct http_req *r)
+{
+    int64_t one = 0;
+
+    if (db_scalar_int(api_db(r), 0, &one, "SELECT 1", NULL) != CG_OK ||
+        one != 1)
+        return http_error(r, 503, "unavailable", "the database is not "
+                                                 "answering");
+    return http_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+int
+api_config(struct http_req *r)
+{
+    struct app *a = api_app(r);
+    struct area city;
+    const char *name = "";
+
+    if (store_area_get(api_db(r), a->city_code, &city) == CG_OK)
+        name = city.name;
+    return http_json(r, 200,
+                     json_pack("{s:s, s:s, s:s?, s:i, s:s}", "city_code",
+                               a->city_code, "city_name", name, "tile_url",
+                               a->tile_url[0] ? a->tile_url : NULL,
+                               "utc_offset_minutes", cgtime_display_offset,
+                               "time_zone", "Asia/Shanghai"));
+}
+
+static json_t *
+user_json(struct http_req *r, const struct user *u)
+{
+    struct unit unit;
+    struct area area;
+    json_t *o = json_pack("{s:I, s:s, s:s, s:s?}", "id", (json_int_t)u->id,
+                          "username", u->username, "role",
+                          role_name(u->role), "display_name",
+                          u->display_name[0] ? u->display_name : NULL);
+
+    if (u->area_code[0] && store_area_get(api_db(r), u->area_code, &area) ==
+                               CG_OK)
+        json_object_set_new(o, "area",
+                            json_pack("{s:s, s:s, s:s}", "code", area.code,
+                                      "name", area.name, "level",
+                                      area_level_name(area.level)));
+    if (u->unit_id && store_unit_get(api_db(r), u->unit_id, &unit) == CG_OK)
+        json_object_set_new(o, "unit",
+                            json_pack("{s:I, s:s, s:s}", "id",
+                                      (json_int_t)unit.id, "code", unit.code,
+                                      "name", unit.name));
+    return o;
+}
+
+int
+api_session_create(struct http_req *r)
+{
+    static const struct field fields[] = {
+        {"username", F_STRING, true, 1, 64},
+        {"password", F_STRING, true, 1, 128},
+        FIELDS_END,
+    };
+    char hash[AUTH_HASH_LEN], token[AUTH_TOKEN_LEN], csrf[AUTH_TOKEN_LEN];
+    char digest[AUTH_DIGEST_LEN], cookie[256], when[CGTIME_LEN];
+    struct app *a = api_app(r);
+    struct user u;
+    int64_t expires;
+    int rc;
+
+    if ((rc = validate_body(r, r->json, fields)) != CG_OK)
+        return rc;
+    rc = store_user_by_name(api_db(r), body_str(r->json, "username"), &u, hash,
+                            sizeof(hash));
+    if (rc != CG_OK && rc != CG_ENOTFOUND)
+        return http_error(r, 503, "unavailable", "try again in a moment");
+    if (rc == CG_ENOTFOUND) {
+        pthread_once(&decoy_once, make_decoy);
+        auth_password_verify(decoy_hash, body_str(r->json, "password"));
+    }
+    if (rc == CG_ENOTFOUND ||
+        !auth_password_verify(hash, body_str(r->json, "password"))) {
+        log_info("msg=\"sign-in refused\" username=\"%.64s\"",
+                 body_str(r->json, "username"));
+        return http_error(r, 401, "bad_credentials",
+                          "the username or the password is wrong");
+    }
+    auth_token_new(token);
+    auth_token_new(csrf);
+    auth_token_digest(token, digest);
+    expires = cgtime_now() + a->session_ttl;
+    if (store_session_add(api_db(r), digest, u.id, csrf, expires) != CG_OK)
+        return http_error(r, 503, "unavailable", "try again in a moment");
+    str_fmt(cookie, sizeof(cookie),
+            "cg_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
+            token, (long long)a->session_ttl);
+    http_set_cookie(r, cookie);
+    str_fmt(cookie, sizeof(cookie),
+            "cg_csrf=%s; Path=/; SameSite=Strict; Max-Age=%lld", csrf,
+            (long long)a->session_ttl);
+    http_set_cookie(r, cookie);
+    cgtime_display(expires, when);
+    log_info("msg=\"signed in\" user=%s role=%s", u.username,
+             role_name(u.role));
+    return http_json(r, 201,
+                     json_pack("{s:s, s:s, s:s, s:o}", "token", token, "csrf",
+                               csrf, "expires_at", when, "user",
+                               user_json(r, &u)));
+}
+
+int
+api_session_delete(struct http_req *r)
+{
+    const char *auth = http_header(r, "Authorization");
+    const char *token = auth ? auth + 7 : http_cookie(r, "cg_session");
+    char digest[AUTH_DIGEST_LEN];
+
+    if (token) {
+        auth_token_digest(token, digest);
+        store_session_delete(api_db(r), digest);
+    }
+    http_set_cookie(r, "cg_session=; Path=/; HttpOnly; SameSite=Strict; "
+                       "Max-Age=0");
+    return http_json(r, 200, json_pack("{s:b}", "signed_out", 1));
+}
+
+int
+api_me(struct http_req *r)
+{
+    json_t *o = user_json(r, &r->user);
+
+    json_object_set_new(o, "csrf", json_string(r->csrf));
+    return http_json(r, 200, o);
+}

@@ -1,0 +1,38 @@
+/*
+ * validate.h - declarative checking of JSON request bodies.
+ *
+ * A handler lists the fields it takes with their types and limits; a body
+ * with an unknown field, a missing required one or a value of the wrong
+ * type or size is answered 400 or 422 with the field's name, and the
+ * handler never sees it.
+ */
+#ifndef CG_VALIDATE_H
+#define CG_VALIDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "http/http.h"
+
+enum field_type { F_STRING, F_INT, F_NUMBER, F_BOOL, F_STRINGS, F_OBJECT };
+
+struct field {
+    const char *name;
+    enum field_type type;
+    bool required;
+    long min, max; /* strings: characters; ints: value; lists: items */
+};
+
+#define FIELDS_END {NULL, F_STRING, false, 0, 0}
+
+/* CG_OK, or an answered 400/422 and its error code. */
+int validate_body(struct http_req *r, const json_t *body,
+                  const struct field *fields);
+
+/* Accessors that return NULL / the default for absent or null fields. */
+const char *body_str(const json_t *body, const char *name);
+long long body_int(const json_t *body, const char *name, long long dflt);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * perm.c - the one permission check.
+ *
+ * Every role except the resident works inside an area scope: a grid
+ * worker's grid, a street office's street, a district center's district.
+ * An area is inside the scope when the scope's path is a prefix of its
+ * path.  Handling units act on what was dispatched to them, wherever it is.
+ * Residents act only on what they reported themselves.
+ */
+#include <string.h>
+
+#include "auth/auth.h"
+#include "base/str.h"
+
+bool
+perm_in_scope(const struct principal *p, const char *area_path)
+{
+    if (!p->area_path || !*p->area_path || !area_path)
+        return false;
+    return str_has_prefix(area_path, p->area_path);
+}
+
+enum case_view
+perm_case_view(const struct principal *p, const struct case_scope *c)
+{
+    if (!p)
+        return VIEW_PUBLIC;
+    if (p->user_id && p->user_id == c->reporter_id)
+        return VIEW_FULL;
+    switch (p->role) {
+    case ROLE_RESIDENT:
+        return VIEW_PUBLIC;
+    case ROLE_UNIT:
+        if (p->unit_id && p->unit_id == c->unit_id)
+            return VIEW_MASKED;
+        return perm_in_scope(p, c->area_path) ? VIEW_MASKED : VIEW_NONE;
+    case ROLE_GRID_WORKER:
+    case ROLE_DISPATCHER:
+    case ROLE_SUPERVISOR:
+    case ROLE_ADMIN:
+        return perm_in_scope(p, c->area_path) ? VIEW_FULL : VIEW_NONE;
+    default:
+        return VIEW_NONE;
+    }
+}
+
+bool
+perm_case_action(const struct principal *p, const struct case_scope *c,
+                 enum case_action a, const char **why)
+{
+    switch (p->role) {
+    case ROLE_RESIDENT:
+        /* The lifecycle table's reporter guard decides. */
+        return true;
+    case ROLE_UNIT:
+        if (p->unit_id && p->unit_id == c->unit_id)
+            return true;
+        *why = "this case is not assigned to your unit";
+        return false;
+    default:
+        if (a == ACT_SUBMIT || a == ACT_SELF_HANDLE ||
+            perm_in_scope(p, c->area_path))
+            return true;
+        if ((a == ACT_RATE || a == ACT_REOPEN || a == ACT_WITHDRAW) &&
+            p->user_id == c->reporter_id)
+            return true;
+        *why = "this case is in an area outside your scope";
+        return false;
+    }
+}
+
+bool
+perm_allow(const struct principal *p, enum perm_op op, const char *area_path,
+           const char **why)
+{
+    switch (op) {
+    case PERM_STATS:
+        /* Figures are aggregates without personal data: residents see
+         * the public ones for any area; staff their own scope. */
+        if (p->role == ROLE_RESIDENT)
+            return true;
+        break;
+    case PERM_USERS:
+    case PERM_AREAS_EDIT:
+        if (p->role != ROLE_ADMIN) {
+            *why = "only an administrator may do this";
+            return false;
+        }
+        break;
+    case PERM_QUEUE:
+        if (p->role == ROLE_RESIDENT) {
+            *why = "work queues are for staff";
+            return false;
+        }
+        if (p->role == ROLE_UNIT)
+            return true; /* a unit's queue is what was sent to it */
+        break;
+    }
+    if (perm_in_scope(p, area_path))
+        return true;
+    *why = "that area is outside your scope";
+    return false;
+}
+
+void
+perm_mask_phone(const char *phone, char *out, size_t outlen)
+{
+    size_t n = strlen(phone), i;
+
+    if (outlen == 0)
+        return;
+    if (n < 7 || n + 1 > outlen) {
+        str_copy(out, outlen, n ? "****" : "");
+        return;
+    }
+    for (i = 0; i < n; i++)
+        out[i] = (i < 3 || i >= n - 4) ? phone[i] : '*';
+    out[n] = '\0';
+}
+
+void
+perm_mask_name(const char *name, char *out, size_t outlen)
+{
+    size_t first = 1;
+    unsigned char c = (unsigned char)name[0];
+
+    if (!c) {
+        str_copy(out, outlen, "");
+        return;
+    }
+    /* Keep the first character whole, whatever its UTF-8 length. */
+    if (c >= 0xf0)
+        first = 4;
+    else if (c >= 0xe0)
+        first = 3;
+    else if (c >= 0xc0)
+        first = 2;
+    if (first + 3 > outlen || strlen(name) < first) {
+        str_copy(out, outlen, "**");
+        return;
+    }
+    memcpy(out, name, first);
+    memcpy(out + first, "**", 3);
+}

@@ -1,0 +1,58 @@
+/*
+ * cmd.h - the subcommands of the civicgrid program and their shared
+ * configuration.
+ */
+#ifndef CG_CMD_H
+#define CG_CMD_H
+
+#include <stdbool.h>
+
+#include "api/app.h"
+
+/* Settings, from lowest to highest precedence: built-in defaults, the
+ * configuration file, CIVICGRID_* environment variables, flags. */
+struct config {
+    char db[512];
+    char listen[64];
+    char blob_dir[512];
+    char web_dir[512];
+    char calendar[512];
+    char city[CODE_LEN];
+    char tile_url[256];
+    char log_level[16];
+    char shared_data[512];
+    unsigned threads;
+};
+
+/* Fills cfg from defaults, file and environment, then consumes the common
+ * flags (--db, --listen, --config, ...) from argv, leaving the rest in
+ * place and their count in *argc.  Prints the reason and returns CG_EINVAL
+ * on a bad value. */
+int config_load(struct config *cfg, int *argc, char **argv);
+/* Prints the common flags for --help. */
+void config_usage(void);
+
+/* Opens the store, migrates it, and sets up the app from cfg. */
+int cmd_open(const struct config *cfg, struct store **store, struct app *app);
+
+int cmd_serve(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+
+/* The national category catalogue and the departments that own its
+ * classes; safe to run again. */
+int seed_catalog(struct db *db);
+
+/* Builds the demo city (areas, units, users, sample cases) into an opened
+ * app; shared_data is the folder of the real data files, which may be
+ * absent.  Prints the demo sign-ins. */
+int demo_build(struct app *app, const char *shared_data, bool quiet);
+
+/* Import helpers, also used by the demo. */
+int import_areas_file(struct app *app, const char *path, const char *crs,
+                      const char *level, const char *parent, bool quiet);
+int import_cases_file(struct app *app, const char *path, bool quiet);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * config.c - settings from defaults, an optional file, the environment and
+ * the command line.
+ *
+ * The file holds `key = value` lines (# comments); keys are the long flag
+ * names without dashes (db, listen, blob-dir, ...), and each has an
+ * environment variable CIVICGRID_<KEY> with dashes as underscores.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/cgtime.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "cmd/cmd.h"
+
+struct option_def {
+    const char *name;
+    size_t off;
+    size_t len;
+    const char *help;
+};
+
+#define OPT(n, field, h) {n, offsetof(struct config, field), \
+                          sizeof(((struct config *)0)->field), h}
+
+static const struct option_def options[] = {
+    OPT("db", db, "SQLite database file (default ./civicgrid.db)"),
+    OPT("listen", listen, "address to serve on (default 127.0.0.1:8080)"),
+    OPT("blob-dir", blob_dir, "folder of stored photos (default ./blobs)"),
+    OPT("web-dir", web_dir, "folder of the web UI (default ./web)"),
+    OPT("calendar", calendar,
+        "working calendar file (default data/calendar/cn.txt if present)"),
+    OPT("city", city, "national code of the city served (default 150100)"),
+    OPT("tile-url", tile_url,
+        "map tile URL template for the UI, e.g. https://t/{z}/{x}/{y}.png "
+        "(default none: areas are drawn from their polygons)"),
+    OPT("log-level", log_level, "debug, info, warn or error (default info)"),
+    OPT("shared-data", shared_data,
+        "folder of the real data files (default ../shared/data)"),
+};
+
+#define NOPTIONS (sizeof(options) / sizeof(options[0]))
+
+static int set_option(struct config *cfg, const char *name, const char *value,
+                      const char *source);
+
+static int
+set_option(struct config *cfg, const char *name, const char *value,
+           const char *source)
+{
+    size_t i;
+
+    if (strcmp(name, "threads") == 0) {
+        int64_t n;
+        if (str_to_i64(value, 1, 256, &n) != CG_OK) {
+            fprintf(stderr, "%s: threads must be 1 to 256\n", source);
+            return CG_EINVAL;
+        }
+        cfg->threads = (unsigned)n;
+        return CG_OK;
+    }
+    for (i = 0; i < NOPTIONS; i++) {
+        if (strcmp(options[i].name, name) != 0)
+            continue;
+        if (str_copy((char *)cfg + options[i].off, options[i].len, value) !=
+            CG_OK) {
+            fprintf(stderr, "%s: the value of %s is too long\n", source,
+                    name);
+            return CG_EINVAL;
+        }
+        return CG_OK;
+    }
+    return CG_ENOTFOUND;
+}
+
+static int
+load_file(struct config *cfg, const char *path)
+{
+    char line[1024], src[600];
+    FILE *f = fopen(path, "r");
+    int n = 0;
+
+    if (!f) {
+        fprintf(stderr, "cannot read the configuration file %s\n", path);
+        return CG_EINVAL;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        char *eq, *k, *v, *end;
+        n++;
+        k = line;
+        while (isspace((unsigned char)*k))
+            k++;
+        if (*k == '#' || *k == '\0')
+            continue;
+        eq = strchr(k, '=');
+        if (!eq) {
+            fprintf(stderr, "%s:%d: expected key = value\n", path, n);
+            fclose(f);
+            return CG_EINVAL;
+        }
+        *eq = '\0';
+        v = eq + 1;
+        for (end = eq; end > k && isspace((unsigned char)end[-1]); end--)
+            ;
+        *end = '\0';
+        while (isspace((unsigned char)*v))
+            v++;
+        for (end = v + strlen(v); end > v && isspace((unsigned char)end[-1]);
+             end--)
+            ;
+        *end = '\0';
+        str_fmt(src, sizeof(src), "%s:%d", path, n);
+        if (set_option(cfg, k, v, src) == CG_ENOTFOUND) {
+            fprintf(stderr, "%s: unknown setting '%s'\n", src, k);
+            fclose(f);
+            return CG_EINVAL;
+        }
+    }
+    fclose(f);
+    return CG_OK;
+}
+
+void
+config_usage(void)
+{
+    size_t i;
+
+    printf("Settings (flag, or CIVICGRID_<NAME> in the environment, or "
+           "name = value\nin the file given by --config / "
+           "CIVICGRID_CONFIG):\n");
+    for (i = 0; i < NOPTIONS; i++)
+        printf("  --%-12s %s\n", options[i].name, options[i].help);
+    printf("  --%-12s %s\n", "threads", "worker threads (default 4)");
+    printf("  --%-12s %s\n", "config", "a configuration file");
+}
+
+int
+config_load(struct config *cfg, int *argc, char **argv)
+{
+    const char *file = getenv("CIVICGRID_CONFIG");
+    int i, out = 1, rc;
+    size_t k;
+
+    memset(cfg, 0, sizeof(*cfg));
+    str_copy(cfg->db, sizeof(cfg->db), "civicgrid.db");
+    str_copy(cfg->listen, sizeof(cfg->listen), "127.0.0.1:8080");
+    str_copy(cfg->blob_dir, sizeof(cfg->blob_dir), "blobs");
+    str_copy(cfg->web_dir, sizeof(cfg->web_dir), "web");
+    str_copy(cfg->city, sizeof(cfg->city), "150100");
+    str_copy(cfg->log_level, sizeof(cfg->log_level), "info");
+    str_copy(cfg->shared_data, sizeof(cfg->shared_data), "../shared/data");
+    cfg->threads = 4;
+    for (i = 1; i + 1 < *argc; i++)
+        if (strcmp(argv[i], "--config") == 0)
+            file = argv[i + 1];
+    if (file && load_file(cfg, file) != CG_OK)
+        return CG_EINVAL;
+    for (k = 0; k <= NOPTIONS; k++) {
+        const char *name = k < NOPTIONS ? options[k].name : "threads";
+        char env[64], *p;
+        const char *v;
+        str_fmt(env, sizeof(env), "CIVICGRID_%s", name);
+        for (p = env; *p; p++)
+            *p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+        if ((v = getenv(env)) && set_option(cfg, name, v, env) != CG_OK)
+            return CG_EINVAL;
+    }
+    for (i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) == 0 && i + 1 < *argc) {
+            if (strcmp(a, "--config") == 0) {
+                i++;
+                continue;
+            }
+            rc = set_option(cfg, a + 2, argv[i + 1], a);
+            if (rc == CG_OK) {
+                i++;
+                continue;
+            }
+            if (rc != CG_ENOTFOUND)
+                return rc;
+        }
+        argv[out++] = argv[i];
+    }
+    *argc = out;
+    argv[out] = NULL;
+    if (cfg->calendar[0] == '\0') {
+        FILE *f = fopen("data/calendar/cn.txt", "r");
+        if (f) {
+            fclose(f);
+            str_copy(cfg->calendar, sizeof(cfg->calendar),
+                     "data/calendar/cn.txt");
+        }
+    }
+    return CG_OK;
+}
+
+int
+cmd_open(const struct config *cfg, struct store **store, struct app *app)
+{
+    enum log_level lv;
+    char err[256];
+    int rc;
+
+    if (log_parse_level(cfg->log_level, &lv) == 0)
+        log_set_level(lv);
+    rc = store_open(cfg->db, store);
+    if (rc != CG_OK) {
+        fprintf(stderr, "cannot open the database %s\n", cfg->db);
+        return rc;
+    }
+    rc = store_migrate(store_db(*store));
+    if (rc != CG_OK) {
+        fprintf(stderr, "cannot bring the database schema up to date\n");
+        store_close(*store);
+        return rc;
+    }
+    app_init(app, *store);
+    str_copy(app->blob_dir, sizeof(app->blob_dir), cfg->blob_dir);
+    str_copy(app->city_code, sizeof(app->city_code), cfg->city);
+    str_copy(app->tile_url, sizeof(app->tile_url), cfg->tile_url);
+    if (cfg->calendar[0] &&
+        calendar_load_file(app->cal, cfg->calendar, err, sizeof(err)) !=
+            CG_OK) {
+        fprintf(stderr, "calendar %s: %s\n", cfg->calendar, err);
+        app_free(app);
+        store_close(*store);
+        return CG_EINVAL;
+    }
+    cgtime_display_offset = calendar_offset_min(app->cal);
+    app_reload_areas(app);
+    return CG_OK;
+}

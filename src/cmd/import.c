@@ -1,0 +1,534 @@
+/*
+ * import.c - `civicgrid import`: areas from GeoJSON, case history from JSON
+ * Lines.
+ *
+ * Both are all or nothing: the whole file is checked and written in one
+ * transaction, and the first problem is reported with where it is.  Case
+ * history is replayed event by event through the same lifecycle table and
+ * the same code path as the live API, so an import can hold nothing the
+ * platform itself could not have produced.  A case whose ref is already
+ * there is skipped, so running the same file again adds nothing.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/casework.h"
+#include "base/buf.h"
+#include "base/cgtime.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "cmd/cmd.h"
+
+#define MAX_FILE (512L * 1024 * 1024)
+#define MAX_EVENTS 64
+
+struct area_ctx {
+    struct app *app;
+    const char *level;
+    const char *parent;
+    int count;
+    char err[256];
+};
+
+static int read_file(const char *path, struct buf *b);
+
+static int
+read_file(const char *path, struct buf *b)
+{
+    char chunk[65536];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    if (!f)
+        return CG_ENOTFOUND;
+    buf_init(b, MAX_FILE);
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        if (buf_append(b, chunk, n) != CG_OK) {
+            fclose(f);
+            buf_free(b);
+            return CG_ETOOBIG;
+        }
+    fclose(f);
+    return CG_OK;
+}
+
+/* The level of an area from its properties, the --level flag, or the
+ * length of its national code. */
+static int
+feature_level(const json_t *props, const char *code, const char *flag)
+{
+    const char *lv = json_string_value(json_object_get(props, "level"));
+    size_t n = strlen(code);
+    int level;
+
+    if (flag && area_level_parse(flag, &level) == CG_OK)
+        return level;
+    if (lv && area_level_parse(lv, &level) == CG_OK)
+        return level;
+    if (n == 6)
+        return strcmp(code + 4, "00") == 0 ? AREA_CITY : AREA_DISTRICT;
+    if (n == 9)
+        return AREA_STREET;
+    if (n == 12)
+        return AREA_COMMUNITY;
+    if (n == 15)
+        return AREA_GRID;
+    return -1;
+}
+
+/* The parent: a property, the --parent flag, or the code's own prefix
+ * (a street's first six digits are its district). */
+static void
+feature_parent(struct area_ctx *c, const json_t *props, const char *code,
+               int level, char *out, size_t outlen)
+{
+    const char *p = json_string_value(json_object_get(props, "parent"));
+    struct area a;
+    size_t n = strlen(code);
+
+    out[0] = '\0';
+    if (p) {
+        str_copy(out, outlen, p);
+        return;
+    }
+    if (c->parent) {
+        str_copy(out, outlen, c->parent);
+        return;
+    }
+    if (level == AREA_DISTRICT && n == 6)
+        str_fmt(out, outlen, "%.4s00", code);
+    else if (n == 9 || n == 12 || n == 15)
+        str_fmt(out, outlen, "%.*s", (int)(n == 9 ? 6 : n - 3), code);
+    if (out[0] && store_area_get(store_db(c->app->store), out, &a) != CG_OK)
+        out[0] = '\0';
+}
+
+static int
+add_feature(const struct geo_feature *f, void *ctx)
+{
+    struct area_ctx *c = ctx;
+    const json_t *codev = json_object_get(f->properties, "code");
+    const char *name = json_string_value(json_object_get(f->properties,
+                                                         "name"));
+    const char *grade = json_string_value(json_object_get(f->properties,
+                                                          "grade"));
+    char code[CODE_LEN], parent[CODE_LEN];
+    int level, rc;
+
+    if (!codev)
+        codev = json_object_get(f->properties, "adcode");
+    if (json_is_integer(codev))
+        str_fmt(code, sizeof(code), "%lld",
+                (long long)json_integer_value(codev));
+    else if (json_is_string(codev) && json_string_length(codev) < CODE_LEN)
+        str_copy(code, sizeof(code), json_string_value(codev));
+    else
+        code[0] = '\0';
+    if (!code[0] || !str_is_digits(code, strlen(code)) || !name) {
+        str_fmt(c->err, sizeof(c->err),
+                "feature %zu: properties need a numeric 'code' (or "
+                "'adcode') and a 'name'",
+                f->index);
+        return CG_EINVAL;
+    }
+    level = feature_level(f->properties, code, c->level);
+    if (level < 0) {
+        str_fmt(c->err, sizeof(c->err),
+                "feature %zu: cannot tell the level of area %s; give "
+                "--level",
+                f->index, code);
+        return CG_EINVAL;
+    }
+    feature_parent(c, f->properties, code, level, parent, sizeof(parent));
+    rc = store_area_put(store_db(c->app->store), code, parent, level, name,
+                        grade && strchr("ABC", grade[0]) ? grade[0] : 0,
+                        f->geometry, f->bbox);
+    if (rc != CG_OK) {
+        str_fmt(c->err, sizeof(c->err),
+                "feature %zu: area %s could not be stored (is its parent %s "
+                "of a higher level?)",
+                f->index, code, parent[0] ? parent : "-");
+        return rc;
+    }
+    c->count++;
+    return CG_OK;
+}
+
+int
+import_areas_file(struct app *app, const char *path, const char *crs,
+                  const char *level, const char *parent, bool quiet)
+{
+    struct db *db = store_db(app->store);
+    struct area_ctx c;
+    enum geo_crs from = GEO_WGS84;
+    struct buf b;
+    int rc;
+
+    if (crs && geo_crs_parse(crs, &from) != CG_OK) {
+        fprintf(stderr, "import areas: --crs must be wgs84 or gcj02\n");
+        return CG_EINVAL;
+    }
+    if ((rc = read_file(path, &b)) != CG_OK) {
+        fprintf(stderr, "import areas: cannot read %s\n", path);
+        return rc;
+    }
+    memset(&c, 0, sizeof(c));
+    c.app = app;
+    c.level = level;
+    c.parent = parent;
+    if (db_begin(db) != CG_OK) {
+        buf_free(&b);
+        return CG_EDB;
+    }
+    rc = geojson_read(b.data, b.len, from, add_feature, &c, c.err,
+                      sizeof(c.err));
+    buf_free(&b);
+    if (rc == CG_OK)
+        rc = db_commit(db);
+    if (rc != CG_OK) {
+        db_rollback(db);
+        fprintf(stderr, "import areas: %s: %s; nothing was imported\n", path,
+                c.err[0] ? c.err : "cannot store");
+        return rc;
+    }
+    app_reload_areas(app);
+    if (!quiet)
+        printf("imported %d areas from %s\n", c.count, path);
+    return CG_OK;
+}
+
+/* The role that takes an action when the history does not say. */
+static enum role
+default_role(enum case_action a)
+{
+    switch (a) {
+    case ACT_ACCEPT:
+    case ACT_REJECT:
+    case ACT_DISPATCH:
+    case ACT_MERGE:
+        return ROLE_DISPATCHER;
+    case ACT_SIGN:
+    case ACT_HANDLE:
+    case ACT_RETURN:
+    case ACT_EXTEND:
+        return ROLE_UNIT;
+    case ACT_SELF_HANDLE:
+        return ROLE_GRID_WORKER;
+    case ACT_WITHDRAW:
+    case ACT_RATE:
+    case ACT_REOPEN:
+    case ACT_SUBMIT:
+        return ROLE_RESIDENT;
+    default:
+        return ROLE_SUPERVISOR;
+    }
+}
+
+static const char *const case_keys[] = {
+    "ref", "category", "lat", "lon", "area", "description", "reported_at",
+    "channel", "events", "title", "address", "reporter_name",
+    "reporter_phone", NULL,
+};
+static const char *const event_keys[] = {
+    "at", "action", "actor_role", "note", "rating", "unit", "days", "target",
+    NULL,
+};
+
+static bool
+known_keys(const json_t *o, const char *const *keys, const char **bad)
+{
+    const char *k;
+    const char *const *p;
+    json_t *v;
+
+    json_object_foreach((json_t *)o, k, v)
+    {
+        for (p = keys; *p; p++)
+            if (strcmp(*p, k) == 0)
+                break;
+        if (!*p) {
+            *bad = k;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Replays one case line.  Returns CG_OK, or CG_EINVAL with err set. */
+static int
+import_case(struct app *app, const json_t *o, int64_t *nevents,
+            bool *skipped, char *err, size_t errlen)
+{
+    const char *ref = json_string_value(json_object_get(o, "ref"));
+    const char *bad = NULL, *s;
+    const json_t *events = json_object_get(o, "events"), *ev;
+    struct cw_report rep;
+    struct cw_actor who;
+    struct cw_error cwe;
+    int64_t id, last, existing;
+    size_t i, first = 0;
+
+    *skipped = false;
+    if (!known_keys(o, case_keys, &bad)) {
+        str_fmt(err, errlen, "unknown field '%s'", bad);
+        return CG_EINVAL;
+    }
+    if (!ref || !*ref || strlen(ref) > 60) {
+        str_fmt(err, errlen, "'ref' must be a string of 1 to 60 characters");
+        return CG_EINVAL;
+    }
+    if (store_case_by_ref(store_db(app->store), ref, &existing) == CG_OK) {
+        *skipped = true;
+        return CG_OK;
+    }
+    memset(&rep, 0, sizeof(rep));
+    memset(&who, 0, sizeof(who));
+    who.history = true;
+    who.p.role = ROLE_RESIDENT;
+    rep.ref = ref;
+    rep.category = json_string_value(json_object_get(o, "category"));
+    rep.description = json_string_value(json_object_get(o, "description"));
+    rep.title = json_string_value(json_object_get(o, "title"));
+    rep.address = json_string_value(json_object_get(o, "address"));
+    rep.reporter_name = json_string_value(json_object_get(o,
+                                                          "reporter_name"));
+    rep.reporter_phone =
+        json_string_value(json_object_get(o, "reporter_phone"));
+    rep.channel = json_string_value(json_object_get(o, "channel"));
+    rep.area_code = json_string_value(json_object_get(o, "area"));
+    if (json_is_number(json_object_get(o, "lat")) &&
+        json_is_number(json_object_get(o, "lon"))) {
+        rep.has_point = true;
+        rep.lat = json_number_value(json_object_get(o, "lat"));
+        rep.lon = json_number_value(json_object_get(o, "lon"));
+    }
+    if (!rep.category || !rep.description || !*rep.description) {
+        str_fmt(err, errlen, "'category' and 'description' are required");
+        return CG_EINVAL;
+    }
+    s = json_string_value(json_object_get(o, "reported_at"));
+    if (!s || cgtime_parse(s, cgtime_display_offset, &rep.reported_at) !=
+                  CG_OK) {
+        str_fmt(err, errlen, "'reported_at' must be an ISO 8601 time with "
+                             "its offset");
+        return CG_EINVAL;
+    }
+    if (events && (!json_is_array(events) ||
+                   json_array_size(events) > MAX_EVENTS)) {
+        str_fmt(err, errlen, "'events' must be a list of at most %d",
+                MAX_EVENTS);
+        return CG_EINVAL;
+    }
+    /* A history may start with the report itself or a fix on the spot. */
+    ev = json_array_get(events, 0);
+    if (ev && (s = json_string_value(json_object_get(ev, "action")))) {
+        if (strcmp(s, "submit") == 0 || strcmp(s, "self_handle") == 0) {
+            const char *role = json_string_value(json_object_get(ev,
+                                                                 "actor_role"));
+            rep.self_handle = strcmp(s, "self_handle") == 0;
+            rep.note = json_string_value(json_object_get(ev, "note"));
+            who.p.role = rep.self_handle ? ROLE_GRID_WORKER : ROLE_RESIDENT;
+            if (role && role_parse(role, &who.p.role) != CG_OK) {
+                str_fmt(err, errlen, "event 1: unknown actor_role '%.32s'",
+                        role);
+                return CG_EINVAL;
+            }
+            first = 1;
+        }
+    }
+    if (casework_submit(app, &who, &rep, &id, &cwe) != CG_OK) {
+        str_fmt(err, errlen, "%s", cwe.message);
+        return CG_EINVAL;
+    }
+    last = rep.reported_at;
+    for (i = first; i < json_array_size(events); i++) {
+        struct cw_action act;
+        const char *role;
+        ev = json_array_get(events, i);
+        memset(&act, 0, sizeof(act));
+        if (!json_is_object(ev) || !known_keys(ev, event_keys, &bad)) {
+            str_fmt(err, errlen, "event %zu: %s%s%s", i + 1,
+                    bad ? "unknown field '" : "not an object",
+                    bad ? bad : "", bad ? "'" : "");
+            return CG_EINVAL;
+        }
+        s = json_string_value(json_object_get(ev, "action"));
+        if (!s || case_action_parse(s, &act.action) != CG_OK) {
+            str_fmt(err, errlen, "event %zu: unknown action '%.32s'", i + 1,
+                    s ? s : "");
+            return CG_EINVAL;
+        }
+        s = json_string_value(json_object_get(ev, "at"));
+        if (!s || cgtime_parse(s, cgtime_display_offset, &act.at) != CG_OK) {
+            str_fmt(err, errlen, "event %zu: 'at' must be an ISO 8601 time",
+                    i + 1);
+            return CG_EINVAL;
+        }
+        if (act.at < last) {
+            str_fmt(err, errlen, "event %zu (%s) is earlier than the step "
+                                 "before it",
+                    i + 1, case_action_name(act.action));
+            return CG_EINVAL;
+        }
+        last = act.at;
+        who.p.role = default_role(act.action);
+        role = json_string_value(json_object_get(ev, "actor_role"));
+        if (role && role_parse(role, &who.p.role) != CG_OK) {
+            str_fmt(err, errlen, "event %zu: unknown actor_role '%.32s'",
+                    i + 1, role);
+            return CG_EINVAL;
+        }
+        act.note = json_string_value(json_object_get(ev, "note"));
+        act.unit_code = json_string_value(json_object_get(ev, "unit"));
+        act.days = (int)json_integer_value(json_object_get(ev, "days"));
+        act.target = json_integer_value(json_object_get(ev, "target"));
+        s = json_string_value(json_object_get(ev, "rating"));
+        if (s && rating_parse(s, &act.rating) != CG_OK) {
+            str_fmt(err, errlen, "event %zu: unknown rating '%.32s'", i + 1,
+                    s);
+            return CG_EINVAL;
+        }
+        if (casework_act(app, &who, id, &act, &cwe) != CG_OK) {
+            str_fmt(err, errlen, "event %zu (%s): %s", i + 1,
+                    case_action_name(act.action), cwe.message);
+            return CG_EINVAL;
+        }
+        (*nevents)++;
+    }
+    return CG_OK;
+}
+
+int
+import_cases_file(struct app *app, const char *path, bool quiet)
+{
+    struct db *db = store_db(app->store);
+    int64_t imported = 0, skipped = 0, nevents = 0;
+    char err[400];
+    const char *p, *end, *nl;
+    struct buf b;
+    long line = 0;
+    int rc = CG_OK;
+
+    if ((rc = read_file(path, &b)) != CG_OK) {
+        fprintf(stderr, "import cases: cannot read %s\n", path);
+        return rc;
+    }
+    if (db_begin(db) != CG_OK) {
+        buf_free(&b);
+        return CG_EDB;
+    }
+    p = b.data ? b.data : "";
+    end = p + b.len;
+    for (; p < end; p = nl + 1) {
+        json_error_t jerr;
+        json_t *o;
+        bool skip;
+
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            nl = end;
+        line++;
+        if (nl == p || (nl - p == 1 && *p == '\r'))
+            continue;
+        o = json_loadb(p, (size_t)(nl - p), JSON_REJECT_DUPLICATES, &jerr);
+        if (!o || !json_is_object(o)) {
+            str_fmt(err, sizeof(err), "not a JSON object (%s)",
+                    o ? "another JSON value" : jerr.text);
+            json_decref(o);
+            rc = CG_EINVAL;
+            break;
+        }
+        rc = import_case(app, o, &nevents, &skip, err, sizeof(err));
+        json_decref(o);
+        if (rc != CG_OK)
+            break;
+        if (skip)
+            skipped++;
+        else
+            imported++;
+        if (!quiet && imported % 1000 == 0 && imported)
+            fprintf(stderr, "\r%lld cases...", (long long)imported);
+    }
+    buf_free(&b);
+    if (rc == CG_OK)
+        rc = db_commit(db);
+    if (rc != CG_OK) {
+        db_rollback(db);
+        fprintf(stderr, "%s%s:%ld: %s\nimport cases: the file was refused "
+                        "whole; nothing was imported\n",
+                quiet ? "" : "\n", path, line, err);
+        return CG_EINVAL;
+    }
+    if (!quiet)
+        printf("%simported %lld cases with %lld events from %s; %lld "
+               "already there were skipped\n",
+               imported >= 1000 ? "\n" : "", (long long)imported,
+               (long long)nevents, path, (long long)skipped);
+    return CG_OK;
+}
+
+static void
+usage(void)
+{
+    printf("Usage: civicgrid import areas FILE.geojson [--crs wgs84|gcj02] "
+           "[--level LEVEL]\n"
+           "                              [--parent CODE]\n"
+           "       civicgrid import cases FILE.jsonl\n\n"
+           "areas: a GeoJSON FeatureCollection or a bare array of Features "
+           "(Polygon or\nMultiPolygon) whose properties have 'code' (or "
+           "'adcode') and 'name', and\noptionally 'level', 'parent' and "
+           "'grade' (A, B or C).  Coordinates are\nWGS-84 unless --crs "
+           "gcj02 is given.\n\n"
+           "cases: JSON Lines, one case a line: {\"ref\", \"category\", "
+           "\"lat\", \"lon\" or\n\"area\", \"description\", \"reported_at\", "
+           "\"channel\", \"events\": [{\"at\", \"action\",\n\"actor_role\", "
+           "\"note\", \"rating\"}]}.  Each event is replayed through the "
+           "lifecycle;\nthe first illegal step refuses the whole file.  Cases "
+           "whose ref is already\nthere are skipped.\n\n");
+    config_usage();
+}
+
+int
+cmd_import(int argc, char **argv)
+{
+    const char *crs = NULL, *level = NULL, *parent = NULL;
+    struct store *store;
+    struct config cfg;
+    struct app app;
+    int i, rc;
+
+    for (i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            usage();
+            return 0;
+        }
+    if (config_load(&cfg, &argc, argv) != CG_OK)
+        return 2;
+    for (i = 3; i < argc; i++) {
+        const char **dst = strcmp(argv[i], "--crs") == 0      ? &crs
+                           : strcmp(argv[i], "--level") == 0  ? &level
+                           : strcmp(argv[i], "--parent") == 0 ? &parent
+                                                              : NULL;
+        if (!dst || i + 1 >= argc) {
+            fprintf(stderr, "import: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+        *dst = argv[++i];
+    }
+    if (argc < 3 ||
+        (strcmp(argv[1], "areas") != 0 && strcmp(argv[1], "cases") != 0)) {
+        usage();
+        return 2;
+    }
+    if (cmd_open(&cfg, &store, &app) != CG_OK)
+        return 1;
+    if (strcmp(argv[1], "areas") == 0)
+        rc = import_areas_file(&app, argv[2], crs, level, parent, false);
+    else
+        rc = import_cases_file(&app, argv[2], false);
+    app_free(&app);
+    store_close(store);
+    return rc == CG_OK ? 0 : 1;
+}

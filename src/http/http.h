@@ -1,0 +1,124 @@
+/*
+ * http.h - the HTTP server, its router and the request/response in between.
+ *
+ * The server (libmicrohttpd, epoll, a fixed pool of threads) reads a whole
+ * request body into a bounded buffer, finds the route, lets the
+ * application authenticate the caller, and runs the route's handler.  A
+ * handler answers through http_json() or http_error(); an error is always
+ * the JSON {"error": {"code", "message"}}.
+ */
+#ifndef CG_HTTP_H
+#define CG_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "store/store.h"
+
+struct MHD_Connection;
+struct http_req;
+
+typedef int (*http_handler)(struct http_req *r);
+
+/* Route flags. */
+#define ROUTE_AUTH   (1u << 0) /* a signed-in user is required */
+#define ROUTE_JSON   (1u << 1) /* the body must be a JSON object */
+#define ROUTE_UPLOAD (1u << 2) /* the body may be multipart/form-data */
+
+struct route {
+    const char *method;
+    const char *pattern; /* "/api/v1/cases/{id}/actions"; {id} is an integer */
+    http_handler handler;
+    unsigned flags;
+    size_t max_body; /* 0: the server's default small limit */
+};
+
+struct multipart_part {
+    char name[64];
+    char filename[128];
+    char content_type[64];
+    const char *data;
+    size_t len;
+};
+
+#define MULTIPART_MAX_PARTS 16
+
+struct http_req {
+    struct MHD_Connection *conn;
+    void *app; /* the application's context */
+    const char *method;
+    const char *path;
+    const struct route *route;
+    int64_t id; /* the {id} of the path, if any */
+    char request_id[20];
+    struct buf body;
+    bool body_too_big;
+    json_t *json; /* ROUTE_JSON: the parsed body object */
+    struct multipart_part parts[MULTIPART_MAX_PARTS];
+    int nparts;
+    /* Who is asking; set by the application's authenticate hook. */
+    bool authed;
+    bool via_cookie;
+    struct user user;
+    char csrf[48];
+    /* The answer. */
+    int status;
+    char *resp;
+    size_t resp_len;
+    const char *content_type;
+    char set_cookie[2][256];
+    int ncookies;
+    bool answered;
+};
+
+struct http_app {
+    const struct route *routes;
+    size_t nroutes;
+    /* Called before every routed request; fills r->user and r->authed.
+     * Returns CG_OK or answers the request itself and returns an error. */
+    int (*authenticate)(struct http_req *r);
+    void *ctx;
+    const char *static_dir; /* the web UI */
+    const char *photo_dir;  /* stored photos, served under /photos/ */
+    const char *csp;        /* Content-Security-Policy of the pages */
+    size_t default_max_body;
+    unsigned threads;
+    unsigned max_connections;
+    unsigned timeout_s;
+};
+
+struct http_server;
+
+/* Starts listening on host:port; CG_ERR when the port cannot be bound. */
+int http_server_start(const struct http_app *app, const char *host,
+                      unsigned port, struct http_server **out);
+void http_server_stop(struct http_server *s);
+
+/* Answers with a JSON value (the reference is taken over). */
+int http_json(struct http_req *r, int status, json_t *body);
+/* Answers {"error": {"code", "message"}}; returns the CG_ code that fits
+ * the status so a handler can `return http_error(...)`. */
+int http_error(struct http_req *r, int status, const char *code,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Answers an error from a CG_ code with a message. */
+int http_error_from(struct http_req *r, int err, const char *message);
+int http_raw(struct http_req *r, int status, const char *content_type,
+             const void *data, size_t len);
+void http_set_cookie(struct http_req *r, const char *cookie);
+
+const char *http_header(struct http_req *r, const char *name);
+const char *http_query(struct http_req *r, const char *name);
+const char *http_cookie(struct http_req *r, const char *name);
+
+/* Parses r->body as multipart/form-data into r->parts. */
+int http_parse_multipart(struct http_req *r, char *err, size_t errlen);
+const struct multipart_part *http_part(struct http_req *r, const char *name);
+
+/* Matches a path against a pattern; fills *id for an {id} segment. */
+bool http_route_match(const char *pattern, const char *path, int64_t *id);
+
+#endif

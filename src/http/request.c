@@ -1,0 +1,188 @@
+/*
+ * request.c - reading what a client sent: headers, query arguments,
+ * cookies and multipart/form-data bodies.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include <microhttpd.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "http/http.h"
+
+static const char *find_bytes(const char *hay, size_t haylen,
+                              const char *needle, size_t nlen);
+static int part_headers(struct multipart_part *part, const char *h,
+                        size_t len);
+
+const char *
+http_header(struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_query(struct http_req *r, const char *name)
+{
+    const char *v =
+        MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+
+    /* An empty argument is the same as an absent one. */
+    return v && *v ? v : NULL;
+}
+
+const char *
+http_cookie(struct http_req *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+static const char *
+find_bytes(const char *hay, size_t haylen, const char *needle, size_t nlen)
+{
+    return memmem(hay, haylen, needle, nlen);
+}
+
+/* Copies the value of `key="..."` from a Content-Disposition line. */
+static void
+disposition_param(const char *line, size_t len, const char *key, char *out,
+                  size_t outlen)
+{
+    char pat[32];
+    const char *p, *q;
+    size_t n;
+
+    out[0] = '\0';
+    str_fmt(pat, sizeof(pat), "%s=\"", key);
+    p = find_bytes(line, len, pat, strlen(pat));
+    /* "name=" must not match inside "filename=". */
+    while (p && p > line && p[-1] != ' ' && p[-1] != ';') {
+        size_t off = (size_t)(p - line) + 1;
+        p = find_bytes(line + off, len - off, pat, strlen(pat));
+    }
+    if (!p)
+        return;
+    p += strlen(pat);
+    q = memchr(p, '"', len - (size_t)(p - line));
+    if (!q)
+        return;
+    n = (size_t)(q - p);
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+}
+
+static int
+part_headers(struct multipart_part *part, const char *h, size_t len)
+{
+    const char *line = h, *end = h + len;
+
+    while (line < end) {
+        const char *eol = find_bytes(line, (size_t)(end - line), "\r\n", 2);
+        size_t n = eol ? (size_t)(eol - line) : (size_t)(end - line);
+
+        if (n > 20 && strncasecmp(line, "content-disposition:", 20) == 0) {
+            disposition_param(line, n, "name", part->name,
+                              sizeof(part->name));
+            disposition_param(line, n, "filename", part->filename,
+                              sizeof(part->filename));
+        } else if (n > 13 && strncasecmp(line, "content-type:", 13) == 0) {
+            size_t k = n - 13;
+            const char *v = line + 13;
+            while (k && *v == ' ') {
+                v++;
+                k--;
+            }
+            if (k >= sizeof(part->content_type))
+                k = sizeof(part->content_type) - 1;
+            memcpy(part->content_type, v, k);
+            part->content_type[k] = '\0';
+        }
+        line += n + 2;
+    }
+    return part->name[0] ? CG_OK : CG_EINVAL;
+}
+
+int
+http_parse_multipart(struct http_req *r, char *err, size_t errlen)
+{
+    const char *ct = http_header(r, "Content-Type"), *b;
+    char delim[128];
+    const char *p, *end;
+    size_t dlen;
+
+    if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0) {
+        str_copy(err, errlen, "the body must be multipart/form-data");
+        return CG_EINVAL;
+    }
+    b = strstr(ct, "boundary=");
+    if (!b || str_fmt(delim, sizeof(delim), "\r\n--%s", b + 9) != CG_OK ||
+        strlen(delim) < 6) {
+        str_copy(err, errlen, "the multipart boundary is missing or too long");
+        return CG_EINVAL;
+    }
+    if (delim[4] == '"') { /* boundary="..." */
+        char *q = strchr(delim + 5, '"');
+        if (!q) {
+            str_copy(err, errlen, "the multipart boundary is malformed");
+            return CG_EINVAL;
+        }
+        memmove(delim + 4, delim + 5, strlen(delim + 5) + 1);
+        *strchr(delim + 4, '"') = '\0';
+    }
+    dlen = strlen(delim);
+    r->nparts = 0;
+    if (!r->body.data || r->body.len < dlen - 2 ||
+        memcmp(r->body.data, delim + 2, dlen - 2) != 0) {
+        str_copy(err, errlen, "the body does not start with the boundary");
+        return CG_EINVAL;
+    }
+    p = r->body.data + dlen - 2;
+    end = r->body.data + r->body.len;
+    for (;;) {
+        const char *hend, *next;
+        struct multipart_part *part;
+
+        if (end - p >= 2 && p[0] == '-' && p[1] == '-')
+            return CG_OK; /* closing delimiter */
+        if (end - p < 2 || p[0] != '\r' || p[1] != '\n')
+            break;
+        p += 2;
+        hend = find_bytes(p, (size_t)(end - p), "\r\n\r\n", 4);
+        if (!hend)
+            break;
+        next = find_bytes(hend + 4, (size_t)(end - hend - 4), delim, dlen);
+        if (!next)
+            break;
+        if (r->nparts == MULTIPART_MAX_PARTS) {
+            str_fmt(err, errlen, "at most %d form fields are accepted",
+                    MULTIPART_MAX_PARTS);
+            return CG_ETOOBIG;
+        }
+        part = &r->parts[r->nparts];
+        memset(part, 0, sizeof(*part));
+        if (part_headers(part, p, (size_t)(hend - p) + 2) != CG_OK) {
+            str_copy(err, errlen, "a form field has no name");
+            return CG_EINVAL;
+        }
+        part->data = hend + 4;
+        part->len = (size_t)(next - part->data);
+        r->nparts++;
+        p = next + dlen;
+    }
+    str_copy(err, errlen, "the multipart body is truncated or malformed");
+    return CG_EINVAL;
+}
+
+const struct multipart_part *
+http_part(struct http_req *r, const char *name)
+{
+    int i;
+
+    for (i = 0; i < r->nparts; i++)
+        if (strcmp(r->parts[i].name, name) == 0)
+            return &r->parts[i];
+    return NULL;
+}

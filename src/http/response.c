@@ -1,0 +1,108 @@
+/*
+ * response.c - building answers, and the one place where errors become
+ * HTTP status codes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "http/http.h"
+
+int
+http_raw(struct http_req *r, int status, const char *content_type,
+         const void *data, size_t len)
+{
+    free(r->resp);
+    r->resp = xmalloc(len + 1);
+    memcpy(r->resp, data, len);
+    r->resp[len] = '\0';
+    r->resp_len = len;
+    r->status = status;
+    r->content_type = content_type;
+    r->answered = true;
+    return CG_OK;
+}
+
+int
+http_json(struct http_req *r, int status, json_t *body)
+{
+    char *s;
+
+    if (!body)
+        return http_error(r, 500, "internal", "the answer could not be built");
+    s = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
+    json_decref(body);
+    if (!s)
+        CG_FATAL("json_dumps");
+    free(r->resp);
+    r->resp = s;
+    r->resp_len = strlen(s);
+    r->status = status;
+    r->content_type = "application/json; charset=utf-8";
+    r->answered = true;
+    return CG_OK;
+}
+
+static int
+err_for_status(int status)
+{
+    switch (status) {
+    case 401:
+    case 403: return CG_EFORBIDDEN;
+    case 404: return CG_ENOTFOUND;
+    case 409: return CG_ECONFLICT;
+    case 413: return CG_ETOOBIG;
+    case 415: return CG_EUNSUPPORTED;
+    default: return status >= 500 ? CG_ERR : CG_EINVAL;
+    }
+}
+
+int
+http_error(struct http_req *r, int status, const char *code, const char *fmt,
+           ...)
+{
+    char msg[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (status >= 500)
+        log_error("msg=\"request failed\" status=%d code=%s detail=\"%s\"",
+                  status, code, msg);
+    http_json(r, status,
+              json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
+                        msg));
+    return err_for_status(status);
+}
+
+int
+http_error_from(struct http_req *r, int err, const char *message)
+{
+    switch (err) {
+    case CG_EINVAL: return http_error(r, 400, "invalid", "%s", message);
+    case CG_ENOTFOUND: return http_error(r, 404, "not_found", "%s", message);
+    case CG_ECONFLICT: return http_error(r, 409, "conflict", "%s", message);
+    case CG_EFORBIDDEN: return http_error(r, 403, "forbidden", "%s", message);
+    case CG_ETOOBIG: return http_error(r, 413, "too_large", "%s", message);
+    case CG_EUNSUPPORTED:
+        return http_error(r, 415, "unsupported_type", "%s", message);
+    default:
+        return http_error(r, 500, "internal",
+                          "the server could not complete this; it has been "
+                          "logged (%s)",
+                          message);
+    }
+}
+
+void
+http_set_cookie(struct http_req *r, const char *cookie)
+{
+    if (r->ncookies < 2)
+        str_copy(r->set_cookie[r->ncookies++], sizeof(r->set_cookie[0]),
+                 cookie);
+}

@@ -1,0 +1,656 @@
+/*
+ * cases.c - cases, their append-only event history, and their photos.
+ *
+ * A case row is a cache of its events: every change appends an event and
+ * updates the row in the same transaction, guarded by the row's version so
+ * that two people acting on the same case at once cannot both win.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/cgtime.h"
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "store/store.h"
+
+static json_t *time_json(int64_t t);
+static json_t *event_photos(struct db *db, int64_t event_id);
+static int where_query(struct buf *sql, const struct case_query *q);
+static int bind_query(struct db_stmt *st, const struct case_query *q, int i);
+static json_t *case_row_json(struct db_stmt *st, int64_t now);
+
+static json_t *
+time_json(int64_t t)
+{
+    char s[CGTIME_LEN];
+
+    if (t == 0)
+        return json_null();
+    cgtime_display(t, s);
+    return json_string(s);
+}
+
+int
+store_case_insert(struct db *db, const struct case_new *c, int64_t *id)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "INSERT INTO cases (city_code, ref, title, description,"
+                    " category_code, area_code, area_path, lon, lat, address,"
+                    " level, channel, state, unit_id, route_reason,"
+                    " reporter_id, reporter_name, reporter_phone,"
+                    " reported_at, due_at, updated_at)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'none',?,?,?,?,?,?,?,?)",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, c->city_code);
+    db_bind_text(st, 2, c->ref);
+    db_bind_text(st, 3, c->title);
+    db_bind_text(st, 4, c->description);
+    db_bind_text(st, 5, c->category_code);
+    db_bind_text(st, 6, c->area->code);
+    db_bind_text(st, 7, c->area->path);
+    if (c->has_point) {
+        db_bind_double(st, 8, c->lon);
+        db_bind_double(st, 9, c->lat);
+    }
+    db_bind_text(st, 10, c->address);
+    db_bind_text(st, 11, c->level ? c->level : "general");
+    db_bind_text(st, 12, c->channel ? c->channel : "web");
+    if (c->unit_id)
+        db_bind_int(st, 13, c->unit_id);
+    db_bind_text(st, 14, c->route_reason);
+    if (c->reporter_id)
+        db_bind_int(st, 15, c->reporter_id);
+    db_bind_text(st, 16, c->reporter_name);
+    db_bind_text(st, 17, c->reporter_phone);
+    db_bind_int(st, 18, c->reported_at);
+    if (c->due_at)
+        db_bind_int(st, 19, c->due_at);
+    db_bind_int(st, 20, c->reported_at);
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    *id = db_last_id(db);
+    return CG_OK;
+}
+
+int
+store_case_get(struct db *db, int64_t id, struct case_row *out)
+{
+    struct db_stmt *st;
+    const char *s;
+    int rc;
+
+    rc = db_prepare(db,
+                    "SELECT id, ref, city_code, state, category_code,"
+                    " area_code, area_path, unit_id, reporter_id, rating,"
+                    " reported_at, due_at, closed_at, parent_id, version,"
+                    " escalated,"
+                    " (SELECT COALESCE(MAX(seq), 0) FROM events"
+                    "  WHERE case_id = cases.id)"
+                    " FROM cases WHERE id = ?",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_int(st, 1, id);
+    rc = db_step(st);
+    if (rc != DB_ROW) {
+        db_finalize(st);
+        return rc == DB_DONE ? CG_ENOTFOUND : rc;
+    }
+    memset(out, 0, sizeof(*out));
+    out->id = db_col_int(st, 0);
+    if (!db_col_null(st, 1))
+        str_copy(out->ref, sizeof(out->ref), db_col_text(st, 1));
+    str_copy(out->city_code, sizeof(out->city_code), db_col_text(st, 2));
+    if (strcmp(db_col_text(st, 3), "none") == 0)
+        out->state = ST_NONE;
+    else if (case_state_parse(db_col_text(st, 3), &out->state) != CG_OK)
+        out->state = ST_NONE;
+    str_copy(out->category_code, sizeof(out->category_code),
+             db_col_text(st, 4));
+    str_copy(out->area_code, sizeof(out->area_code), db_col_text(st, 5));
+    str_copy(out->area_path, sizeof(out->area_path), db_col_text(st, 6));
+    out->unit_id = db_col_int(st, 7);
+    out->reporter_id = db_col_int(st, 8);
+    s = db_col_text(st, 9);
+    out->rating = RATING_NONE;
+    if (s)
+        rating_parse(s, &out->rating);
+    out->reported_at = db_col_int(st, 10);
+    out->due_at = db_col_int(st, 11);
+    out->closed_at = db_col_int(st, 12);
+    out->parent_id = db_col_int(st, 13);
+    out->version = db_col_int(st, 14);
+    out->escalated = db_col_int(st, 15) != 0;
+    out->seq = db_col_int(st, 16);
+    db_finalize(st);
+    return CG_OK;
+}
+
+int
+store_case_by_ref(struct db *db, const char *ref, int64_t *id)
+{
+    int64_t v = 0;
+    int rc = db_scalar_int(db, 0, &v, "SELECT id FROM cases WHERE ref = ?",
+                           ref, NULL);
+
+    if (rc != CG_OK)
+        return rc;
+    if (v == 0)
+        return CG_ENOTFOUND;
+    *id = v;
+    return CG_OK;
+}
+
+int
+store_case_apply(struct db *db, const struct case_row *c,
+                 const struct case_event *e, int64_t parent_id)
+{
+    struct db_stmt *st;
+    int64_t event_id;
+    bool closing = e->to == ST_CLOSED && e->from != ST_CLOSED;
+    bool reopening = e->from == ST_CLOSED && e->to != ST_CLOSED;
+    size_t i;
+    int rc;
+
+    rc = db_prepare(db,
+                    "UPDATE cases SET state = ?, version = version + 1,"
+                    " updated_at = ?,"
+                    " unit_id = COALESCE(?, unit_id),"
+                    " due_at = COALESCE(?, due_at),"
+                    " closed_at = CASE WHEN ? THEN ? WHEN ? THEN NULL"
+                    "  ELSE closed_at END,"
+                    " rating = CASE WHEN ? THEN ? WHEN ? THEN NULL"
+                    "  ELSE rating END,"
+                    " handled = handled OR ?, reworked = reworked OR ?,"
+                    " escalated = escalated OR ?,"
+                    " parent_id = COALESCE(?, parent_id)"
+                    " WHERE id = ? AND version = ?",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, case_state_name(e->to));
+    db_bind_int(st, 2, e->at);
+    if (e->unit_id)
+        db_bind_int(st, 3, e->unit_id);
+    if (e->due_at)
+        db_bind_int(st, 4, e->due_at);
+    db_bind_int(st, 5, closing);
+    db_bind_int(st, 6, e->at);
+    db_bind_int(st, 7, reopening);
+    db_bind_int(st, 8, e->rating != RATING_NONE);
+    db_bind_text(st, 9, rating_name(e->rating));
+    db_bind_int(st, 10, reopening);
+    db_bind_int(st, 11, e->action == ACT_HANDLE ||
+                            e->action == ACT_SELF_HANDLE);
+    db_bind_int(st, 12, e->action == ACT_REWORK);
+    db_bind_int(st, 13, e->action == ACT_ESCALATE);
+    if (parent_id)
+        db_bind_int(st, 14, parent_id);
+    db_bind_int(st, 15, c->id);
+    db_bind_int(st, 16, c->version);
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    if (db_changes(db) != 1)
+        return CG_ECONFLICT;
+
+    rc = db_prepare(db,
+                    "INSERT INTO events (city_code, case_id, seq, at,"
+                    " actor_id, actor_role, action, from_state, to_state,"
+                    " note, unit_id, rating, due_at, days)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, c->city_code);
+    db_bind_int(st, 2, c->id);
+    db_bind_int(st, 3, c->seq + 1);
+    db_bind_int(st, 4, e->at);
+    if (e->actor_id)
+        db_bind_int(st, 5, e->actor_id);
+    db_bind_text(st, 6, role_name(e->actor_role));
+    db_bind_text(st, 7, case_action_name(e->action));
+    db_bind_text(st, 8, e->from == ST_NONE ? NULL : case_state_name(e->from));
+    db_bind_text(st, 9, case_state_name(e->to));
+    db_bind_text(st, 10, e->note && *e->note ? e->note : NULL);
+    if (e->unit_id)
+        db_bind_int(st, 11, e->unit_id);
+    if (e->rating != RATING_NONE)
+        db_bind_text(st, 12, rating_name(e->rating));
+    if (e->due_at)
+        db_bind_int(st, 13, e->due_at);
+    if (e->days)
+        db_bind_int(st, 14, e->days);
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    event_id = db_last_id(db);
+
+    for (i = 0; i < e->nphotos; i++) {
+        rc = db_prepare(db,
+                        "INSERT OR IGNORE INTO event_photos (event_id, hash)"
+                        " VALUES (?, ?)",
+                        &st);
+        if (rc != CG_OK)
+            return rc;
+        db_bind_int(st, 1, event_id);
+        db_bind_text(st, 2, e->photos[i]);
+        rc = db_step(st);
+        db_finalize(st);
+        if (rc != DB_DONE)
+            return rc == CG_ECONFLICT ? CG_EINVAL : rc;
+    }
+    return CG_OK;
+}
+
+int
+store_case_extension_days(struct db *db, int64_t id)
+{
+    int64_t days = 0;
+    char idbuf[24];
+
+    str_fmt(idbuf, sizeof(idbuf), "%lld", (long long)id);
+    db_scalar_int(db, 0, &days,
+                  "SELECT days FROM events WHERE case_id = ?"
+                  " AND action = 'extend' ORDER BY seq DESC LIMIT 1",
+                  idbuf, NULL);
+    return (int)days;
+}
+
+static json_t *
+event_photos(struct db *db, int64_t event_id)
+{
+    json_t *arr = json_array();
+    struct db_stmt *st;
+
+    if (db_prepare(db,
+                   "SELECT p.hash, p.width, p.height FROM event_photos ep"
+                   " JOIN photos p ON p.hash = ep.hash WHERE ep.event_id = ?"
+                   " ORDER BY ep.rowid",
+                   &st) != CG_OK)
+        return arr;
+    db_bind_int(st, 1, event_id);
+    while (db_step(st) == DB_ROW) {
+        const char *h = db_col_text(st, 0);
+        char url[128], thumb[128];
+        str_fmt(url, sizeof(url), "/photos/%s.jpg", h);
+        str_fmt(thumb, sizeof(thumb), "/photos/%s.thumb.jpg", h);
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:I, s:I}", "hash", h, "url",
+                           url, "thumb_url", thumb, "width",
+                           (json_int_t)db_col_int(st, 1), "height",
+                           (json_int_t)db_col_int(st, 2)));
+    }
+    db_finalize(st);
+    return arr;
+}
+
+json_t *
+store_case_events(struct db *db, int64_t id)
+{
+    json_t *arr = json_array();
+    struct db_stmt *st;
+
+    if (db_prepare(db,
+                   "SELECT e.id, e.seq, e.at, e.actor_role, e.action,"
+                   " e.from_state, e.to_state, e.note, u.name, e.rating,"
+                   " e.due_at, us.display_name, us.username"
+                   " FROM events e LEFT JOIN units u ON u.id = e.unit_id"
+                   " LEFT JOIN users us ON us.id = e.actor_id"
+                   " WHERE e.case_id = ? ORDER BY e.seq",
+                   &st) != CG_OK)
+        return arr;
+    db_bind_int(st, 1, id);
+    while (db_step(st) == DB_ROW) {
+        enum case_action a = ACT_SUBMIT;
+        enum case_state to = ST_NONE;
+        case_action_parse(db_col_text(st, 4), &a);
+        case_state_parse(db_col_text(st, 6), &to);
+        json_array_append_new(
+            arr,
+            json_pack("{s:I, s:o, s:s, s:s, s:s, s:s?, s:s, s:s, s:s?,"
+                      " s:s?, s:s?, s:o, s:s?, s:o}",
+                      "seq", (json_int_t)db_col_int(st, 1), "at",
+                      time_json(db_col_int(st, 2)), "actor_role",
+                      db_col_text(st, 3), "action", db_col_text(st, 4),
+                      "action_label", case_action_label_zh(a), "from",
+                      db_col_text(st, 5), "to", db_col_text(st, 6),
+                      "to_label", case_state_label_zh(to), "note",
+                      db_col_text(st, 7), "unit", db_col_text(st, 8),
+                      "rating", db_col_text(st, 9), "due_at",
+                      time_json(db_col_int(st, 10)), "actor",
+                      db_col_null(st, 11) ? db_col_text(st, 12)
+                                          : db_col_text(st, 11),
+                      "photos", event_photos(db, db_col_int(st, 0))));
+    }
+    db_finalize(st);
+    return arr;
+}
+
+#define CASE_COLS                                                            \
+    "c.id, c.ref, c.title, c.description, c.category_code, k.name,"         \
+    " c.area_code, a.name, c.lon, c.lat, c.address, c.level, c.channel,"    \
+    " c.state, c.unit_id, un.name, c.reporter_id, c.reporter_name,"         \
+    " c.reporter_phone, c.reported_at, c.due_at, c.closed_at, c.rating,"    \
+    " c.escalated, c.parent_id, c.version, c.route_reason, c.updated_at,"   \
+    " (SELECT p.hash FROM events e JOIN event_photos p ON p.event_id = e.id" \
+    "  WHERE e.case_id = c.id ORDER BY e.seq LIMIT 1)"
+#define CASE_FROM                                                            \
+    " FROM cases c JOIN categories k ON k.code = c.category_code"           \
+    " JOIN areas a ON a.code = c.area_code"                                 \
+    " LEFT JOIN units un ON un.id = c.unit_id"
+
+/* One case row as JSON; columns as in CASE_COLS.  `now` decides whether an
+ * open case is overdue. */
+static json_t *
+case_row_json(struct db_stmt *st, int64_t now)
+{
+    enum case_state s = ST_NONE;
+    int64_t due = db_col_int(st, 20);
+    const char *thumb = db_col_text(st, 28);
+    char turl[128] = "";
+    json_t *o;
+
+    case_state_parse(db_col_text(st, 13), &s);
+    if (thumb)
+        str_fmt(turl, sizeof(turl), "/photos/%s.thumb.jpg", thumb);
+    o = json_pack(
+        "{s:I, s:s?, s:s?, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s?, s:s,"
+        " s:s, s:s, s:s, s:s?, s:o, s:o, s:o, s:s?, s:b, s:b, s:I, s:s?,"
+        " s:o, s:s?}",
+        "id", (json_int_t)db_col_int(st, 0), "ref", db_col_text(st, 1),
+        "title", db_col_text(st, 2), "description", db_col_text(st, 3),
+        "category", "code", db_col_text(st, 4), "name", db_col_text(st, 5),
+        "area", "code", db_col_text(st, 6), "name", db_col_text(st, 7),
+        "address", db_col_text(st, 10), "level", db_col_text(st, 11),
+        "channel", db_col_text(st, 12), "state", db_col_text(st, 13),
+        "state_label", case_state_label_zh(s), "unit", db_col_text(st, 15),
+        "reported_at", time_json(db_col_int(st, 19)), "due_at",
+        time_json(due), "closed_at", time_json(db_col_int(st, 21)),
+        "rating", db_col_text(st, 22), "escalated",
+        (int)db_col_int(st, 23), "overdue",
+        case_state_is_open(s) && due && due < now, "version",
+        (json_int_t)db_col_int(st, 25), "route_reason", db_col_text(st, 26),
+        "updated_at", time_json(db_col_int(st, 27)), "thumb_url",
+        thumb ? turl : NULL);
+    if (!o)
+        CG_FATAL("case json");
+    if (!db_col_null(st, 8))
+        json_object_set_new(o, "location",
+                            json_pack("{s:f, s:f}", "lon",
+                                      db_col_double(st, 8), "lat",
+                                      db_col_double(st, 9)));
+    if (!db_col_null(st, 14))
+        json_object_set_new(o, "unit_id",
+                            json_integer(db_col_int(st, 14)));
+    if (!db_col_null(st, 24))
+        json_object_set_new(o, "parent_id",
+                            json_integer(db_col_int(st, 24)));
+    json_object_set_new(
+        o, "reporter",
+        json_pack("{s:o, s:s?, s:s?}", "id",
+                  db_col_null(st, 16) ? json_null()
+                                      : json_integer(db_col_int(st, 16)),
+                  "name", db_col_text(st, 17), "phone", db_col_text(st, 18)));
+    return o;
+}
+
+json_t *
+store_case_json(struct db *db, int64_t id)
+{
+    struct db_stmt *st;
+    json_t *o = NULL;
+
+    if (db_prepare(db, "SELECT " CASE_COLS CASE_FROM " WHERE c.id = ?",
+                   &st) != CG_OK)
+        return NULL;
+    db_bind_int(st, 1, id);
+    if (db_step(st) == DB_ROW)
+        o = case_row_json(st, cgtime_now());
+    db_finalize(st);
+    return o;
+}
+
+/*
+ * Builds the WHERE clause of a case query into sql and binds nothing: the
+ * parameters are bound by bind_query in the same order.  Only the filters
+ * asked for appear, so the planner sees a plain query.
+ */
+static int
+where_query(struct buf *sql, const struct case_query *q)
+{
+    int rc = buf_puts(sql, " WHERE c.state <> 'none'");
+
+    if (q->state)
+        rc |= buf_puts(sql, " AND c.state = ?");
+    if (q->area_path)
+        rc |= buf_puts(sql, " AND substr(c.area_path, 1, length(?)) = ?");
+    if (q->category)
+        rc |= buf_puts(sql, " AND substr(c.category_code, 1,"
+                            " length(?)) = ?");
+    if (q->unit_id)
+        rc |= buf_puts(sql, " AND c.unit_id = ?");
+    if (q->reporter_id)
+        rc |= buf_puts(sql, " AND c.reporter_id = ?");
+    if (q->overdue_only)
+        rc |= buf_puts(sql, " AND c.due_at < ? AND c.state NOT IN"
+                            " ('closed','rejected','withdrawn','merged')");
+    if (q->q && str_utf8_len(q->q, strlen(q->q)) >= 3)
+        rc |= buf_puts(sql, " AND c.id IN (SELECT rowid FROM cases_fts"
+                            " WHERE cases_fts MATCH ?)");
+    else if (q->q)
+        rc |= buf_puts(sql, " AND (instr(c.description, ?) > 0"
+                            " OR instr(COALESCE(c.title, ''), ?) > 0)");
+    return rc ? CG_ETOOBIG : CG_OK;
+}
+
+/* Binds the parameters where_query asked for; returns the next free
+ * positional index. */
+static int
+bind_query(struct db_stmt *st, const struct case_query *q, int i)
+{
+    struct buf phrase;
+    const char *p;
+
+    if (q->state)
+        db_bind_text(st, i++, q->state);
+    if (q->area_path) {
+        db_bind_text(st, i++, q->area_path);
+        db_bind_text(st, i++, q->area_path);
+    }
+    if (q->category) {
+        db_bind_text(st, i++, q->category);
+        db_bind_text(st, i++, q->category);
+    }
+    if (q->unit_id)
+        db_bind_int(st, i++, q->unit_id);
+    if (q->reporter_id)
+        db_bind_int(st, i++, q->reporter_id);
+    if (q->overdue_only)
+        db_bind_int(st, i++, q->now);
+    if (q->q && str_utf8_len(q->q, strlen(q->q)) >= 3) {
+        /* One quoted FTS5 phrase, quotes doubled, so that no character
+         * of the query is read as query syntax. */
+        buf_init(&phrase, 4096);
+        buf_puts(&phrase, "\"");
+        for (p = q->q; *p; p++)
+            buf_append(&phrase, p, 1 + (*p == '"'));
+        buf_puts(&phrase, "\"");
+        db_bind_text(st, i++, phrase.data);
+        buf_free(&phrase);
+    } else if (q->q) {
+        db_bind_text(st, i++, q->q);
+        db_bind_text(st, i++, q->q);
+    }
+    return i;
+}
+
+int
+store_case_list(struct db *db, const struct case_query *q, json_t **items,
+                int64_t *total)
+{
+    struct buf sql;
+    struct db_stmt *st;
+    int rc, i;
+
+    buf_init(&sql, 8192);
+    buf_puts(&sql, "SELECT COUNT(*) FROM cases c");
+    if ((rc = where_query(&sql, q)) != CG_OK)
+        goto out;
+    if ((rc = db_prepare(db, sql.data, &st)) != CG_OK)
+        goto out;
+    bind_query(st, q, 1);
+    rc = db_step(st);
+    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
+    db_finalize(st);
+    if (rc < 0)
+        goto out;
+
+    buf_reset(&sql);
+    buf_puts(&sql, "SELECT " CASE_COLS CASE_FROM);
+    where_query(&sql, q);
+    buf_puts(&sql, q->sort && strcmp(q->sort, "due") == 0
+                       ? " ORDER BY c.due_at IS NULL, c.due_at, c.id"
+                       : " ORDER BY c.reported_at DESC, c.id DESC");
+    if ((rc = buf_puts(&sql, " LIMIT ? OFFSET ?")) != CG_OK)
+        goto out;
+    if ((rc = db_prepare(db, sql.data, &st)) != CG_OK)
+        goto out;
+    i = bind_query(st, q, 1);
+    db_bind_int(st, i, q->per_page);
+    db_bind_int(st, i + 1, (int64_t)(q->page - 1) * q->per_page);
+    *items = json_array();
+    while ((rc = db_step(st)) == DB_ROW)
+        json_array_append_new(*items, case_row_json(st, q->now));
+    db_finalize(st);
+    if (rc < 0) {
+        json_decref(*items);
+        *items = NULL;
+        goto out;
+    }
+    rc = CG_OK;
+out:
+    buf_free(&sql);
+    return rc;
+}
+
+int
+store_photo_put(struct db *db, const char *hash, int w, int h, int64_t bytes,
+                const char *type, int64_t uploader)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "INSERT OR IGNORE INTO photos (hash, width, height, bytes,"
+                    " source_type, uploader_id, created_at)"
+                    " VALUES (?,?,?,?,?,?, strftime('%s','now'))",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, hash);
+    db_bind_int(st, 2, w);
+    db_bind_int(st, 3, h);
+    db_bind_int(st, 4, bytes);
+    db_bind_text(st, 5, type);
+    if (uploader)
+        db_bind_int(st, 6, uploader);
+    rc = db_step(st);
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc;
+}
+
+bool
+store_photo_exists(struct db *db, const char *hash)
+{
+    int64_t n = 0;
+
+    db_scalar_int(db, 0, &n, "SELECT COUNT(*) FROM photos WHERE hash = ?",
+                  hash, NULL);
+    return n > 0;
+}
+
+int
+store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
+              const char *fields)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "INSERT INTO pii_access (at, user_id, case_id, fields)"
+                    " VALUES (strftime('%s','now'), ?, ?, ?)",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_int(st, 1, user_id);
+    db_bind_int(st, 2, case_id);
+    db_bind_text(st, 3, fields);
+    rc = db_step(st);
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc;
+}
+
+int
+store_idem_get(struct db *db, int64_t user_id, const char *key,
+               char *fingerprint, size_t fplen, int64_t *case_id, int *status)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "SELECT fingerprint, case_id, status FROM idempotency"
+                    " WHERE user_id = ? AND key = ?",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_int(st, 1, user_id);
+    db_bind_text(st, 2, key);
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        str_copy(fingerprint, fplen, db_col_text(st, 0));
+        *case_id = db_col_int(st, 1);
+        *status = (int)db_col_int(st, 2);
+        rc = CG_OK;
+    } else if (rc == DB_DONE) {
+        rc = CG_ENOTFOUND;
+    }
+    db_finalize(st);
+    return rc;
+}
+
+int
+store_idem_put(struct db *db, int64_t user_id, const char *key,
+               const char *fingerprint, int64_t case_id, int status)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "INSERT INTO idempotency (user_id, key, fingerprint,"
+                    " case_id, status, created_at)"
+                    " VALUES (?,?,?,?,?, strftime('%s','now'))",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_int(st, 1, user_id);
+    db_bind_text(st, 2, key);
+    db_bind_text(st, 3, fingerprint);
+    db_bind_int(st, 4, case_id);
+    db_bind_int(st, 5, status);
+    rc = db_step(st);
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc;
+}

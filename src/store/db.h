@@ -1,0 +1,60 @@
+/*
+ * db.h - the small SQL interface every store function is written against.
+ *
+ * Statements use '?' placeholders and the SQL that SQLite and PostgreSQL
+ * share; where the dialects differ a named function in the backend answers
+ * (db_dialect_*), never a second copy of a query.  A connection belongs to
+ * one thread; store.c hands each thread its own.
+ */
+#ifndef CG_DB_H
+#define CG_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct db;
+struct db_stmt;
+
+enum { DB_DONE = 0, DB_ROW = 1 };
+
+/* Opens the database at url (a file path for SQLite).  CG_EDB on failure,
+ * with the reason logged. */
+int db_open(const char *url, struct db **out);
+void db_close(struct db *db);
+const char *db_errmsg(struct db *db);
+
+/* Runs one or more statements without parameters. */
+int db_exec(struct db *db, const char *sql);
+
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
+/* Parameters are numbered from 1. */
+int db_bind_text(struct db_stmt *st, int i, const char *v); /* NULL binds NULL */
+int db_bind_int(struct db_stmt *st, int i, int64_t v);
+int db_bind_double(struct db_stmt *st, int i, double v);
+int db_bind_null(struct db_stmt *st, int i);
+/* DB_ROW, DB_DONE, CG_ECONFLICT (unique or check constraint), CG_EDB. */
+int db_step(struct db_stmt *st);
+int db_reset(struct db_stmt *st);
+/* Columns are numbered from 0.  Text is valid until the next step. */
+const char *db_col_text(struct db_stmt *st, int i); /* NULL for NULL */
+int64_t db_col_int(struct db_stmt *st, int i);
+double db_col_double(struct db_stmt *st, int i);
+bool db_col_null(struct db_stmt *st, int i);
+void db_finalize(struct db_stmt *st);
+
+/* Write transactions take the write lock at once, so that a transaction
+ * that reads a case's state and then changes it can never be overtaken. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* Whether a transaction is open on this connection. */
+bool db_in_tx(struct db *db);
+int64_t db_last_id(struct db *db);
+int db_changes(struct db *db);
+
+/* Runs sql with text parameters (NULL-terminated list) and returns the
+ * first column of the first row as an integer, or dflt if no row. */
+int db_scalar_int(struct db *db, int64_t dflt, int64_t *out, const char *sql,
+                  ...);
+
+#endif

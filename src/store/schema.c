@@ -1,0 +1,214 @@
+/*
+ * schema.c - the database schema as numbered migrations.
+ *
+ * Each migration runs once, in order, inside a transaction, and records
+ * its number in schema_version.  Times are UTC seconds.  Every case-related
+ * table carries the city code, so that a country-wide deployment can be
+ * sharded by city without a key that crosses cities.
+ */
+#include <stddef.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "store/db.h"
+#include "store/store.h"
+
+static const char *const migrations[] = {
+    /* 1: areas, units, categories, people, cases and their history. */
+    "CREATE TABLE areas ("
+    " code TEXT PRIMARY KEY,"
+    " parent TEXT REFERENCES areas(code),"
+    " level INTEGER NOT NULL CHECK (level BETWEEN 0 AND 6),"
+    " name TEXT NOT NULL,"
+    " path TEXT NOT NULL,"
+    " grade TEXT CHECK (grade IN ('A','B','C')),"
+    " geometry TEXT,"
+    " min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL"
+    ") STRICT;"
+    "CREATE INDEX areas_parent ON areas(parent);"
+    "CREATE TABLE units ("
+    " id INTEGER PRIMARY KEY,"
+    " code TEXT NOT NULL UNIQUE,"
+    " name TEXT NOT NULL,"
+    " kind TEXT NOT NULL CHECK (kind IN ('territorial','department')),"
+    " area_code TEXT REFERENCES areas(code)"
+    ") STRICT;"
+    "CREATE TABLE categories ("
+    " code TEXT PRIMARY KEY,"
+    " parent TEXT REFERENCES categories(code),"
+    " name TEXT NOT NULL,"
+    " name_en TEXT,"
+    " unit_code TEXT,"
+    " level TEXT NOT NULL DEFAULT 'general',"
+    " limit_unit TEXT CHECK (limit_unit IN ('h','d')),"
+    " limit_a INTEGER, limit_b INTEGER, limit_c INTEGER,"
+    " file_condition TEXT, close_condition TEXT"
+    ") STRICT;"
+    "CREATE TABLE users ("
+    " id INTEGER PRIMARY KEY,"
+    " username TEXT NOT NULL UNIQUE,"
+    " password_hash TEXT NOT NULL,"
+    " role TEXT NOT NULL,"
+    " area_code TEXT REFERENCES areas(code),"
+    " unit_id INTEGER REFERENCES units(id),"
+    " display_name TEXT,"
+    " phone TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE TABLE sessions ("
+    " token_hash TEXT PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " csrf TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " expires_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE cases ("
+    " id INTEGER PRIMARY KEY,"
+    " city_code TEXT NOT NULL,"
+    " ref TEXT UNIQUE,"
+    " kind TEXT NOT NULL DEFAULT 'complaint',"
+    " title TEXT,"
+    " description TEXT NOT NULL,"
+    " category_code TEXT NOT NULL REFERENCES categories(code),"
+    " area_code TEXT NOT NULL REFERENCES areas(code),"
+    " area_path TEXT NOT NULL,"
+    " lon REAL, lat REAL,"
+    " address TEXT,"
+    " level TEXT NOT NULL DEFAULT 'general',"
+    " channel TEXT NOT NULL DEFAULT 'web',"
+    " state TEXT NOT NULL,"
+    " unit_id INTEGER REFERENCES units(id),"
+    " route_reason TEXT,"
+    " reporter_id INTEGER REFERENCES users(id),"
+    " reporter_name TEXT,"
+    " reporter_phone TEXT,"
+    " reported_at INTEGER NOT NULL,"
+    " due_at INTEGER,"
+    " closed_at INTEGER,"
+    " rating TEXT,"
+    " escalated INTEGER NOT NULL DEFAULT 0,"
+    " handled INTEGER NOT NULL DEFAULT 0,"
+    " reworked INTEGER NOT NULL DEFAULT 0,"
+    " parent_id INTEGER REFERENCES cases(id),"
+    " version INTEGER NOT NULL DEFAULT 1,"
+    " updated_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE INDEX cases_state ON cases(state, due_at);"
+    "CREATE INDEX cases_area ON cases(area_path);"
+    "CREATE INDEX cases_reporter ON cases(reporter_id);"
+    "CREATE INDEX cases_unit ON cases(unit_id, state);"
+    "CREATE INDEX cases_reported ON cases(reported_at);"
+    "CREATE TABLE events ("
+    " id INTEGER PRIMARY KEY,"
+    " city_code TEXT NOT NULL,"
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " seq INTEGER NOT NULL,"
+    " at INTEGER NOT NULL,"
+    " actor_id INTEGER REFERENCES users(id),"
+    " actor_role TEXT NOT NULL,"
+    " action TEXT NOT NULL,"
+    " from_state TEXT,"
+    " to_state TEXT NOT NULL,"
+    " note TEXT,"
+    " unit_id INTEGER REFERENCES units(id),"
+    " rating TEXT,"
+    " due_at INTEGER,"
+    " days INTEGER,"
+    " UNIQUE (case_id, seq)"
+    ") STRICT;"
+    "CREATE INDEX events_at ON events(at);"
+    "CREATE TABLE photos ("
+    " hash TEXT PRIMARY KEY,"
+    " width INTEGER NOT NULL, height INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL,"
+    " source_type TEXT NOT NULL,"
+    " uploader_id INTEGER REFERENCES users(id),"
+    " created_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE event_photos ("
+    " event_id INTEGER NOT NULL REFERENCES events(id),"
+    " hash TEXT NOT NULL REFERENCES photos(hash),"
+    " PRIMARY KEY (event_id, hash)"
+    ") STRICT;"
+    "CREATE TABLE idempotency ("
+    " user_id INTEGER NOT NULL,"
+    " key TEXT NOT NULL,"
+    " fingerprint TEXT NOT NULL,"
+    " case_id INTEGER NOT NULL,"
+    " status INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " PRIMARY KEY (user_id, key)"
+    ") STRICT;"
+    "CREATE TABLE pii_access ("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " user_id INTEGER NOT NULL,"
+    " case_id INTEGER NOT NULL,"
+    " fields TEXT NOT NULL"
+    ") STRICT;"
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT) STRICT;"
+    /* Chinese has no spaces between words: trigrams find any substring of
+     * three characters or more; shorter queries scan with LIKE. */
+    "CREATE VIRTUAL TABLE cases_fts USING fts5("
+    " title, description, content='cases', content_rowid='id',"
+    " tokenize='trigram');"
+    "CREATE TRIGGER cases_fts_ai AFTER INSERT ON cases BEGIN"
+    " INSERT INTO cases_fts(rowid, title, description)"
+    " VALUES (new.id, new.title, new.description); END;"
+    "CREATE TRIGGER cases_fts_ad AFTER DELETE ON cases BEGIN"
+    " INSERT INTO cases_fts(cases_fts, rowid, title, description)"
+    " VALUES ('delete', old.id, old.title, old.description); END;"
+    "CREATE TRIGGER cases_fts_au AFTER UPDATE OF title, description ON cases"
+    " BEGIN INSERT INTO cases_fts(cases_fts, rowid, title, description)"
+    " VALUES ('delete', old.id, old.title, old.description);"
+    " INSERT INTO cases_fts(rowid, title, description)"
+    " VALUES (new.id, new.title, new.description); END;",
+};
+
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
+
+/* Brings the schema up to date; safe to run at every start. */
+int
+store_migrate(struct db *db)
+{
+    int64_t have = 0;
+    size_t i;
+    int rc;
+
+    rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version ("
+                     " version INTEGER PRIMARY KEY, applied_at INTEGER)");
+    if (rc != CG_OK)
+        return rc;
+    rc = db_scalar_int(db, 0, &have,
+                       "SELECT COALESCE(MAX(version), 0) FROM schema_version",
+                       NULL);
+    if (rc != CG_OK)
+        return rc;
+    for (i = (size_t)have; i < NMIGRATIONS; i++) {
+        struct db_stmt *st;
+
+        if ((rc = db_begin(db)) != CG_OK)
+            return rc;
+        rc = db_exec(db, migrations[i]);
+        if (rc == CG_OK)
+            rc = db_prepare(db,
+                            "INSERT INTO schema_version VALUES "
+                            "(?, strftime('%s','now'))",
+                            &st);
+        if (rc == CG_OK) {
+            db_bind_int(st, 1, (int64_t)i + 1);
+            rc = db_step(st) == DB_DONE ? CG_OK : CG_EDB;
+            db_finalize(st);
+        }
+        if (rc != CG_OK) {
+            db_rollback(db);
+            log_error("msg=\"migration failed\" version=%zu", i + 1);
+            return rc;
+        }
+        if ((rc = db_commit(db)) != CG_OK)
+            return rc;
+        log_info("msg=\"schema migrated\" version=%zu", i + 1);
+    }
+    return CG_OK;
+}

@@ -1,0 +1,267 @@
+/*
+ * store.h - what the platform keeps, one function per question or change.
+ *
+ * A struct store names the database; store_db() hands the calling thread
+ * its own connection, opened on first use and closed when the thread ends.
+ * Functions that change several rows expect the caller to hold a
+ * transaction (db_begin/db_commit) when the change must be all or nothing.
+ */
+#ifndef CG_STORE_H
+#define CG_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/lifecycle.h"
+#include "core/role.h"
+#include "store/db.h"
+
+#define CODE_LEN 24
+#define PATH_LEN 128
+#define NAME_LEN 128
+
+struct store;
+
+int store_open(const char *url, struct store **out);
+void store_close(struct store *s);
+/* This thread's connection; aborts if the database cannot be opened. */
+struct db *store_db(struct store *s);
+int store_migrate(struct db *db);
+
+/* ---- areas ------------------------------------------------------------ */
+
+enum area_level {
+    AREA_CITY, AREA_DISTRICT, AREA_STREET, AREA_COMMUNITY, AREA_GRID,
+    AREA_COMPOUND, AREA_BUILDING
+};
+
+struct area {
+    char code[CODE_LEN];
+    char parent[CODE_LEN];
+    int level;
+    char name[NAME_LEN];
+    char path[PATH_LEN]; /* "/150100/150103/150103003/" */
+    char grade;          /* 'A', 'B', 'C' or 0 if not graded */
+};
+
+const char *area_level_name(int level); /* "district" */
+int area_level_parse(const char *s, int *out);
+int store_area_get(struct db *db, const char *code, struct area *out);
+/* Inserts or replaces an area; the path is derived from the parent. */
+int store_area_put(struct db *db, const char *code, const char *parent,
+                   int level, const char *name, char grade,
+                   const char *geometry, const double bbox[4]);
+/* The grade that applies to an area: its own or its nearest ancestor's,
+ * 'B' if none is graded. */
+char store_area_grade(struct db *db, const struct area *a);
+/* Areas with geometry, as (code, level, geometry) rows, for the index. */
+int store_area_each_geometry(struct db *db,
+                             int (*cb)(const char *code, int level,
+                                       const char *geometry, void *ctx),
+                             void *ctx);
+/* Children of an area (NULL: the roots), as a JSON array. */
+json_t *store_area_children(struct db *db, const char *parent);
+/* GeoJSON FeatureCollection of the areas at `level` under `within`. */
+json_t *store_area_features(struct db *db, const char *within, int level);
+
+/* ---- units -------------------------------------------------------------- */
+
+struct unit {
+    int64_t id;
+    char code[CODE_LEN * 2];
+    char name[NAME_LEN];
+    char kind[16];
+    char area_code[CODE_LEN];
+};
+
+int store_unit_get(struct db *db, int64_t id, struct unit *out);
+int store_unit_by_code(struct db *db, const char *code, struct unit *out);
+int store_unit_put(struct db *db, const char *code, const char *name,
+                   const char *kind, const char *area_code, int64_t *id);
+/* The territorial unit nearest to an area: walks up the area path and
+ * answers the unit of the deepest ancestor that has one. */
+int store_unit_territorial(struct db *db, const struct area *a,
+                           struct unit *out);
+json_t *store_unit_list(struct db *db);
+
+/* ---- categories --------------------------------------------------------- */
+
+struct category {
+    char code[16];
+    char parent[16];
+    char name[NAME_LEN];
+    char unit_code[CODE_LEN * 2]; /* default owner; empty: territorial */
+    char level[16];
+    char limit_unit;              /* 'h' or 'd' */
+    int limit[3];                 /* per grid grade A, B, C */
+};
+
+int store_category_get(struct db *db, const char *code, struct category *out);
+int store_category_put(struct db *db, const struct category *c,
+                       const char *name_en, const char *file_cond,
+                       const char *close_cond);
+json_t *store_category_tree(struct db *db);
+
+/* ---- people and sessions ------------------------------------------------ */
+
+struct user {
+    int64_t id;
+    char username[64];
+    enum role role;
+    char area_code[CODE_LEN];
+    char area_path[PATH_LEN]; /* scope; empty for residents */
+    int64_t unit_id;
+    char display_name[NAME_LEN];
+    char phone[32];
+};
+
+int store_user_add(struct db *db, const char *username, const char *hash,
+                   enum role role, const char *area_code, int64_t unit_id,
+                   const char *display_name, const char *phone, int64_t *id);
+int store_user_by_name(struct db *db, const char *username, struct user *out,
+                       char *hash, size_t hashlen);
+int store_user_get(struct db *db, int64_t id, struct user *out);
+json_t *store_user_list(struct db *db, const char *within_path);
+
+int store_session_add(struct db *db, const char *token_hash, int64_t user_id,
+                      const char *csrf, int64_t expires_at);
+int store_session_get(struct db *db, const char *token_hash, int64_t now,
+                      struct user *out, char *csrf, size_t csrflen);
+int store_session_delete(struct db *db, const char *token_hash);
+
+/* ---- cases -------------------------------------------------------------- */
+
+struct case_row {
+    int64_t id;
+    char ref[64];
+    char city_code[CODE_LEN];
+    enum case_state state;
+    char category_code[16];
+    char area_code[CODE_LEN];
+    char area_path[PATH_LEN];
+    int64_t unit_id;
+    int64_t reporter_id;
+    enum rating rating;
+    int64_t reported_at;
+    int64_t due_at;    /* 0 if none */
+    int64_t closed_at; /* 0 if not closed */
+    int64_t parent_id;
+    int64_t version;
+    int64_t seq; /* number of events so far */
+    bool escalated;
+};
+
+struct case_new {
+    const char *ref; /* an outside reference, unique; may be NULL */
+    const char *city_code;
+    const char *title;
+    const char *description;
+    const char *category_code;
+    const struct area *area;
+    bool has_point;
+    double lon, lat;
+    const char *address;
+    const char *level;
+    const char *channel;
+    int64_t reporter_id; /* 0 if reported on someone's behalf */
+    const char *reporter_name;
+    const char *reporter_phone;
+    int64_t reported_at;
+    int64_t due_at;
+    int64_t unit_id;
+    const char *route_reason;
+};
+
+/* Inserts a case in state ST_NONE with version 1; the first event follows. */
+int store_case_insert(struct db *db, const struct case_new *c, int64_t *id);
+int store_case_get(struct db *db, int64_t id, struct case_row *out);
+int store_case_by_ref(struct db *db, const char *ref, int64_t *id);
+
+/* One transition, already decided by the lifecycle table. */
+struct case_event {
+    int64_t at;
+    int64_t actor_id;
+    enum role actor_role;
+    enum case_action action;
+    enum case_state from, to;
+    const char *note;
+    int64_t unit_id;      /* dispatch: the new unit; 0 otherwise */
+    enum rating rating;
+    int64_t due_at;       /* a new deadline, 0 if unchanged */
+    int days;             /* extension asked for, in working days */
+    const char *const *photos;
+    size_t nphotos;
+};
+
+/* Appends the event and applies it to the case row: state, unit, due,
+ * closed_at, rating, counters, version + 1.  Fails with CG_ECONFLICT if the
+ * case's version is no longer `version`. */
+int store_case_apply(struct db *db, const struct case_row *c,
+                     const struct case_event *e, int64_t parent_id);
+
+/* The case as JSON with every field; the API masks it for the viewer. */
+json_t *store_case_json(struct db *db, int64_t id);
+json_t *store_case_events(struct db *db, int64_t id);
+/* Working days asked for by the latest extension request, 0 if none. */
+int store_case_extension_days(struct db *db, int64_t id);
+
+struct case_query {
+    const char *state;      /* a state name, or NULL */
+    const char *area_path;  /* cases under this path */
+    const char *category;   /* a big or small class code prefix */
+    const char *q;          /* substring of title or description */
+    int64_t unit_id;        /* 0: any */
+    int64_t reporter_id;    /* 0: any */
+    bool overdue_only;
+    const char *sort;       /* "due" or "new" */
+    int64_t now;
+    int page, per_page;
+};
+
+/* Fills *items with a JSON array and *total with the count. */
+int store_case_list(struct db *db, const struct case_query *q, json_t **items,
+                    int64_t *total);
+
+int store_photo_put(struct db *db, const char *hash, int w, int h,
+                    int64_t bytes, const char *type, int64_t uploader);
+bool store_photo_exists(struct db *db, const char *hash);
+
+int store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
+                  const char *fields);
+
+/* Idempotency: (user, key) -> the case and status the first request
+ * answered.  Lookup returns CG_ENOTFOUND when the key is new. */
+int store_idem_get(struct db *db, int64_t user_id, const char *key,
+                   char *fingerprint, size_t fplen, int64_t *case_id,
+                   int *status);
+int store_idem_put(struct db *db, int64_t user_id, const char *key,
+                   const char *fingerprint, int64_t case_id, int status);
+
+/* ---- statistics --------------------------------------------------------- */
+
+struct metric_counts;
+
+struct stats_query {
+    const char *area_path;
+    const char *category;
+    int64_t unit_id;
+    int64_t from, to; /* reported in [from, to); 0: open */
+    int64_t as_of;    /* the moment the figures describe */
+};
+
+typedef int (*stats_row_cb)(const char *key, const struct metric_counts *c,
+                           void *ctx);
+
+/*
+ * Counts as they stood at q->as_of, replayed from the event history, so a
+ * figure for a past moment is the figure that was true then.  With by NULL
+ * the callback runs once with key "".  Otherwise once per group: by "area"
+ * (the child areas of q->area_path), "category" (big classes, or the small
+ * classes of q->category when it is a big class), or "unit" (the unit id).
+ */
+int store_stats(struct db *db, const struct stats_query *q, const char *by,
+                stats_row_cb cb, void *ctx);
+
+#endif
