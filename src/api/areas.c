@@ -46,8 +46,8 @@ api_areas_geojson(struct http_req *r)
     if (to != GEO_WGS84) {
         json_array_foreach(json_object_get(fc, "features"), i, f)
         {
-            json_t *g = geojson_convert(json_object_get(f, "geometry"),
-                                        GEO_WGS84, to);
+            json_t *g =
+                geojson_convert(json_object_get(f, "geometry"), GEO_WGS84, to);
             if (g)
                 json_object_set_new(f, "geometry", g);
         }
@@ -79,31 +79,28 @@ api_areas_locate(struct http_req *r)
     chain = json_array();
     str_copy(cur, sizeof(cur), code);
     while (guard++ < 8 && store_area_get(api_db(r), cur, &a) == CG_OK) {
-        json_array_insert_new(
-            chain, 0,
-            json_pack("{s:s, s:s, s:s}", "code", a.code, "name", a.name,
-                      "level", area_level_name(a.level)));
+        json_array_insert_new(chain, 0,
+                              json_pack("{s:s, s:s, s:s}", "code", a.code,
+                                        "name", a.name, "level",
+                                        area_level_name(a.level)));
         if (!a.parent[0])
             break;
         str_copy(cur, sizeof(cur), a.parent);
     }
     o = json_pack("{s:s, s:o}", "area", code, "path", chain);
     if (cat && store_area_get(api_db(r), code, &a) == CG_OK &&
-        casework_route(api_app(r), cat, &a, &unit, why, sizeof(why)) ==
-            CG_OK)
+        casework_route(api_app(r), cat, &a, &unit, why, sizeof(why)) == CG_OK)
         json_object_set_new(o, "route",
                             json_pack("{s:s, s:s, s:s}", "unit", unit.code,
-                                      "unit_name", unit.name, "reason",
-                                      why));
+                                      "unit_name", unit.name, "reason", why));
     return http_json(r, 200, o);
 }
 
 int
 api_categories(struct http_req *r)
 {
-    return http_json(r, 200,
-                     json_pack("{s:o}", "items",
-                               store_category_tree(api_db(r))));
+    return http_json(
+        r, 200, json_pack("{s:o}", "items", store_category_tree(api_db(r))));
 }
 
 int

@@ -6,6 +6,7 @@
  * such look at someone else's personal data is logged; handling units see
  * the phone masked; everyone else sees it anonymised.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,7 @@
 #define MAX_PHOTOS 9
 
 static int answer_cw(struct http_req *r, const struct cw_error *e);
+static void anonymise(json_t *o);
 static json_t *case_for_viewer(struct http_req *r, int64_t id,
                                enum case_view *view);
 static int idem_replay(struct http_req *r, char *fp, const char **key,
@@ -35,6 +37,26 @@ static int
 answer_cw(struct http_req *r, const struct cw_error *e)
 {
     return http_error(r, e->status, e->code, "%s", e->message);
+}
+
+/* What anyone may see of a case: no reporter, no address, no outside
+ * reference, and the place rounded to about 100 m, near enough to find the
+ * problem, not the door. */
+static void
+anonymise(json_t *o)
+{
+    json_t *loc = json_object_get(o, "location");
+    const char *const keys[] = {"lon", "lat"};
+    size_t i;
+
+    json_object_del(o, "reporter");
+    json_object_del(o, "address");
+    json_object_del(o, "ref");
+    json_object_del(o, "route_reason");
+    for (i = 0; loc && i < 2; i++) {
+        double v = json_number_value(json_object_get(loc, keys[i]));
+        json_object_set_new(loc, keys[i], json_real(round(v * 1000) / 1000));
+    }
 }
 
 /* Removes or masks what this viewer has no need to see, adds what they may
@@ -67,21 +89,7 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     rep = json_object_get(o, "reporter");
     switch (*view) {
     case VIEW_PUBLIC:
-        json_object_del(o, "reporter");
-        json_object_del(o, "address");
-        json_object_del(o, "ref");
-        if (json_object_get(o, "location")) {
-            /* About 100 m: near enough to find the place, not the door. */
-            json_t *loc = json_object_get(o, "location");
-            json_object_set_new(
-                loc, "lon",
-                json_real(
-                    (double)(long)(json_real_value(json_object_get(loc, "lon")) * 1000) / 1000));
-            json_object_set_new(
-                loc, "lat",
-                json_real(
-                    (double)(long)(json_real_value(json_object_get(loc, "lat")) * 1000) / 1000));
-        }
+        anonymise(o);
         break;
     case VIEW_MASKED:
         if (json_string_value(json_object_get(rep, "phone"))) {
@@ -108,9 +116,9 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     f.state = c.state;
     f.role = p.role;
     f.is_reporter = p.user_id && p.user_id == c.reporter_id;
-    f.is_owner_unit = (p.unit_id && p.unit_id == c.unit_id) ||
-                      (p.role == ROLE_GRID_WORKER &&
-                       perm_in_scope(&p, c.area_path));
+    f.is_owner_unit =
+        (p.unit_id && p.unit_id == c.unit_id) ||
+        (p.role == ROLE_GRID_WORKER && perm_in_scope(&p, c.area_path));
     f.last_rating = c.state == ST_CLOSED ? c.rating : RATING_NONE;
     allowed = lifecycle_allowed(&lc_complaint, &f);
     acts = json_array();
@@ -184,8 +192,7 @@ idem_replay(struct http_req *r, char *fp, const char **key, bool *replayed)
 
 /* Runs one uploaded photo through the pipeline and records it. */
 static int
-store_upload(struct http_req *r, const struct multipart_part *p,
-             char hash[65])
+store_upload(struct http_req *r, const struct multipart_part *p, char hash[65])
 {
     struct app *a = api_app(r);
     struct photo_info info;
@@ -204,14 +211,16 @@ store_upload(struct http_req *r, const struct multipart_part *p,
     case CG_EINVAL:
         return http_error(r, 422, "bad_photo", "%s", err);
     default:
-        return http_error(r, 500, "internal", "the photo could not be "
-                                              "stored");
+        return http_error(r, 500, "internal",
+                          "the photo could not be "
+                          "stored");
     }
     if (store_photo_put(api_db(r), info.hash, info.width, info.height,
                         (int64_t)info.bytes, info.source_type,
                         r->user.id) != CG_OK)
-        return http_error(r, 500, "internal", "the photo could not be "
-                                              "recorded");
+        return http_error(r, 500, "internal",
+                          "the photo could not be "
+                          "recorded");
     memcpy(hash, info.hash, 65);
     return CG_OK;
 }
@@ -250,8 +259,9 @@ static json_t *
 report_from_form(struct http_req *r)
 {
     static const char *const text[] = {
-        "title", "description", "category", "area", "address", "channel",
-        "reporter_name", "reporter_phone", "crs", "note", NULL,
+        "title",   "description",   "category",       "area", "address",
+        "channel", "reporter_name", "reporter_phone", "crs",  "note",
+        NULL,
     };
     json_t *o = json_object(), *photos = json_array();
     char hash[65];
@@ -281,8 +291,7 @@ report_from_form(struct http_req *r)
                 break;
         if (*t) {
             json_object_set_new(o, p->name, json_stringn(v, p->len));
-        } else if (strcmp(p->name, "lon") == 0 ||
-                   strcmp(p->name, "lat") == 0) {
+        } else if (strcmp(p->name, "lon") == 0 || strcmp(p->name, "lat") == 0) {
             double d;
             if (str_to_double(v, &d) != CG_OK) {
                 free(v);
@@ -292,9 +301,9 @@ report_from_form(struct http_req *r)
             }
             json_object_set_new(o, p->name, json_real(d));
         } else if (strcmp(p->name, "self_handle") == 0) {
-            json_object_set_new(o, p->name,
-                                json_boolean(strcmp(v, "true") == 0 ||
-                                             strcmp(v, "1") == 0));
+            json_object_set_new(
+                o, p->name,
+                json_boolean(strcmp(v, "true") == 0 || strcmp(v, "1") == 0));
         } else {
             json_object_set_new(o, p->name, json_stringn(v, p->len));
         }
@@ -357,8 +366,8 @@ api_cases_create(struct http_req *r)
     rep.description = body_str(body, "description");
     rep.category = body_str(body, "category");
     rep.area_code = body_str(body, "area");
-    rep.has_point = json_object_get(body, "lon") && json_object_get(body,
-                                                                    "lat");
+    rep.has_point =
+        json_object_get(body, "lon") && json_object_get(body, "lat");
     if ((json_object_get(body, "lon") != NULL) !=
         (json_object_get(body, "lat") != NULL)) {
         rc = http_error(r, 422, "invalid_location",
@@ -375,13 +384,12 @@ api_cases_create(struct http_req *r)
         goto out;
     }
     rep.address = body_str(body, "address");
-    rep.channel = body_str(body, "channel") ? body_str(body, "channel")
-                                            : "web";
+    rep.channel = body_str(body, "channel") ? body_str(body, "channel") : "web";
     rep.reporter_name = body_str(body, "reporter_name");
     rep.reporter_phone = body_str(body, "reporter_phone");
     if (!rep.reporter_name && r->user.role == ROLE_RESIDENT)
-        rep.reporter_name = r->user.display_name[0] ? r->user.display_name
-                                                    : NULL;
+        rep.reporter_name =
+            r->user.display_name[0] ? r->user.display_name : NULL;
     if (!rep.reporter_phone && r->user.role == ROLE_RESIDENT)
         rep.reporter_phone = r->user.phone[0] ? r->user.phone : NULL;
     ph = json_object_get(body, "photos");
@@ -509,9 +517,9 @@ api_case_action(struct http_req *r)
         return answer_cw(r, &err);
     o = case_for_viewer(r, r->id, &view);
     if (!o) /* e.g. a unit that returned the case no longer sees it */
-        return http_json(r, 200,
-                         json_pack("{s:I, s:s}", "id", (json_int_t)r->id,
-                                   "result", "done"));
+        return http_json(
+            r, 200,
+            json_pack("{s:I, s:s}", "id", (json_int_t)r->id, "result", "done"));
     return http_json(r, 200, o);
 }
 
@@ -533,14 +541,12 @@ api_cases_list(struct http_req *r)
     q.now = cgtime_now();
     q.page = 1;
     q.per_page = 20;
-    if ((s = http_query(r, "page")) &&
-        str_to_i64(s, 1, 100000, &v) == CG_OK)
+    if ((s = http_query(r, "page")) && str_to_i64(s, 1, 100000, &v) == CG_OK)
         q.page = (int)v;
     else if (s)
         return http_error(r, 400, "invalid_query",
                           "page must be a whole number from 1");
-    if ((s = http_query(r, "per_page")) &&
-        str_to_i64(s, 1, 100, &v) == CG_OK)
+    if ((s = http_query(r, "per_page")) && str_to_i64(s, 1, 100, &v) == CG_OK)
         q.per_page = (int)v;
     else if (s)
         return http_error(r, 400, "invalid_query",
@@ -563,8 +569,7 @@ api_cases_list(struct http_req *r)
     q.overdue_only = (s = http_query(r, "overdue")) && strcmp(s, "1") == 0;
     if ((s = http_query(r, "area"))) {
         if (store_area_get(api_db(r), s, &area) != CG_OK)
-            return http_error(r, 404, "not_found", "there is no area %.24s",
-                              s);
+            return http_error(r, 404, "not_found", "there is no area %.24s", s);
         str_copy(path, sizeof(path), area.path);
         q.area_path = path;
     }
@@ -588,16 +593,15 @@ api_cases_list(struct http_req *r)
             return http_error(r, 403, "forbidden", "%s", why);
     }
     if (store_case_list(api_db(r), &q, &items, &total) != CG_OK)
-        return http_error(r, 503, "unavailable", "the list could not be "
-                                                 "read; try again");
+        return http_error(r, 503, "unavailable",
+                          "the list could not be "
+                          "read; try again");
     json_array_foreach(items, i, it)
     {
         json_object_del(it, "reporter");
         json_object_del(it, "route_reason");
-        if (public_view) {
-            json_object_del(it, "address");
-            json_object_del(it, "ref");
-        }
+        if (public_view)
+            anonymise(it);
     }
     return http_json(r, 200,
                      json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total",

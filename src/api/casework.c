@@ -30,10 +30,14 @@ fail(struct cw_error *err, int status, const char *code, const char *fmt, ...)
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
     switch (status) {
-    case 403: return CG_EFORBIDDEN;
-    case 404: return CG_ENOTFOUND;
-    case 409: return CG_ECONFLICT;
-    default: return status >= 500 ? CG_ERR : CG_EINVAL;
+    case 403:
+        return CG_EFORBIDDEN;
+    case 404:
+        return CG_ENOTFOUND;
+    case 409:
+        return CG_ECONFLICT;
+    default:
+        return status >= 500 ? CG_ERR : CG_EINVAL;
     }
 }
 
@@ -41,12 +45,18 @@ static int
 lc_fail(struct cw_error *err, enum lc_result r, const char *why)
 {
     switch (r) {
-    case LC_EUNKNOWN: return fail(err, 400, "unknown_action", "%s", why);
-    case LC_ESTATE: return fail(err, 409, "invalid_transition", "%s", why);
-    case LC_EROLE: return fail(err, 403, "forbidden", "%s", why);
-    case LC_EGUARD: return fail(err, 403, "forbidden", "%s", why);
-    case LC_EMISSING: return fail(err, 422, "missing_field", "%s", why);
-    default: return fail(err, 500, "internal", "lifecycle: %s", why);
+    case LC_EUNKNOWN:
+        return fail(err, 400, "unknown_action", "%s", why);
+    case LC_ESTATE:
+        return fail(err, 409, "invalid_transition", "%s", why);
+    case LC_EROLE:
+        return fail(err, 403, "forbidden", "%s", why);
+    case LC_EGUARD:
+        return fail(err, 403, "forbidden", "%s", why);
+    case LC_EMISSING:
+        return fail(err, 422, "missing_field", "%s", why);
+    default:
+        return fail(err, 500, "internal", "lifecycle: %s", why);
     }
 }
 
@@ -145,8 +155,7 @@ report_area(struct app *a, const struct cw_report *rep, struct area *area,
 
 int
 casework_submit(struct app *a, const struct cw_actor *who,
-                const struct cw_report *rep, int64_t *id,
-                struct cw_error *err)
+                const struct cw_report *rep, int64_t *id, struct cw_error *err)
 {
     struct db *db = store_db(a->store);
     struct lc_facts f;
@@ -290,9 +299,8 @@ effects(struct app *a, const struct case_row *c, const struct cw_action *act,
     case ACT_APPROVE_EXTENSION:
         days = store_case_extension_days(db, c->id);
         ev->days = days;
-        ev->due_at = calendar_add(a->cal, c->due_at > ev->at ? c->due_at
-                                                             : ev->at,
-                                  days, LIMIT_DAYS);
+        ev->due_at = calendar_add(
+            a->cal, c->due_at > ev->at ? c->due_at : ev->at, days, LIMIT_DAYS);
         break;
     case ACT_REOPEN:
         if (store_category_get(db, c->category_code, &k) == CG_OK &&
@@ -306,12 +314,10 @@ effects(struct app *a, const struct case_row *c, const struct cw_action *act,
         if (store_case_get(db, act->target, &target) != CG_OK)
             return fail(err, 422, "invalid_target", "there is no case %lld",
                         (long long)act->target);
-        if (!case_state_is_open(target.state) ||
-            target.state == ST_SUBMITTED)
+        if (!case_state_is_open(target.state) || target.state == ST_SUBMITTED)
             return fail(err, 409, "invalid_target",
                         "case %lld is %s; merge into a filed, open case",
-                        (long long)act->target,
-                        case_state_name(target.state));
+                        (long long)act->target, case_state_name(target.state));
         *parent = target.id;
         break;
     case ACT_RATE:
@@ -357,16 +363,16 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     scope.area_path = c.area_path;
     scope.reporter_id = c.reporter_id;
     scope.unit_id = c.unit_id;
-    if (!who->history && !perm_case_action(&who->p, &scope, act->action,
-                                           &why)) {
+    if (!who->history &&
+        !perm_case_action(&who->p, &scope, act->action, &why)) {
         rc = fail(err, 403, "forbidden", "%s", why);
         goto out;
     }
     memset(&f, 0, sizeof(f));
     f.state = c.state;
     f.role = who->p.role;
-    f.is_reporter = who->history || (who->p.user_id &&
-                                     who->p.user_id == c.reporter_id);
+    f.is_reporter =
+        who->history || (who->p.user_id && who->p.user_id == c.reporter_id);
     f.is_owner_unit = who->history ||
                       (who->p.unit_id && who->p.unit_id == c.unit_id) ||
                       (who->p.role == ROLE_GRID_WORKER &&

@@ -47,8 +47,8 @@ struct cw_report {
     int64_t reported_at; /* 0: now */
     const char *const *photos;
     size_t nphotos;
-    bool self_handle;   /* a grid worker fixed it on the spot */
-    const char *note;   /* what was done, for self_handle */
+    bool self_handle; /* a grid worker fixed it on the spot */
+    const char *note; /* what was done, for self_handle */
     const char *idem_key;
     const char *idem_fp;
 };
@@ -75,8 +75,7 @@ int casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
                  const struct cw_action *act, struct cw_error *err);
 
 /* Where a new case of `category` in `area` goes, and why. */
-int casework_route(struct app *a, const char *category,
-                   const struct area *area, struct unit *unit, char *why,
-                   size_t whylen);
+int casework_route(struct app *a, const char *category, const struct area *area,
+                   struct unit *unit, char *why, size_t whylen);
 
 #endif

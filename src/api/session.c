@@ -32,8 +32,9 @@ api_healthz(struct http_req *r)
 
     if (db_scalar_int(api_db(r), 0, &one, "SELECT 1", NULL) != CG_OK ||
         one != 1)
-        return http_error(r, 503, "unavailable", "the database is not "
-                                                 "answering");
+        return http_error(r, 503, "unavailable",
+                          "the database is not "
+                          "answering");
     return http_json(r, 200, json_pack("{s:s}", "status", "ok"));
 }
 
@@ -59,13 +60,13 @@ user_json(struct http_req *r, const struct user *u)
 {
     struct unit unit;
     struct area area;
-    json_t *o = json_pack("{s:I, s:s, s:s, s:s?}", "id", (json_int_t)u->id,
-                          "username", u->username, "role",
-                          role_name(u->role), "display_name",
-                          u->display_name[0] ? u->display_name : NULL);
+    json_t *o =
+        json_pack("{s:I, s:s, s:s, s:s?}", "id", (json_int_t)u->id, "username",
+                  u->username, "role", role_name(u->role), "display_name",
+                  u->display_name[0] ? u->display_name : NULL);
 
-    if (u->area_code[0] && store_area_get(api_db(r), u->area_code, &area) ==
-                               CG_OK)
+    if (u->area_code[0] &&
+        store_area_get(api_db(r), u->area_code, &area) == CG_OK)
         json_object_set_new(o, "area",
                             json_pack("{s:s, s:s, s:s}", "code", area.code,
                                       "name", area.name, "level",

@@ -18,10 +18,8 @@ struct group_ctx {
 };
 
 static json_t *figures_json(const struct metric_counts *c, json_t *top);
-static int add_group(const char *key, const struct metric_counts *c,
-                     void *ctx);
-static int add_total(const char *key, const struct metric_counts *c,
-                     void *ctx);
+static int add_group(const char *key, const struct metric_counts *c, void *ctx);
+static int add_total(const char *key, const struct metric_counts *c, void *ctx);
 
 /* The figures as a list of {key, label, value, formula, ...}; when top is
  * given each value is also set there under its key. */
@@ -38,10 +36,10 @@ figures_json(const struct metric_counts *c, json_t *top)
                     : m[i].is_rate || strcmp(m[i].key, "avg_close_hours") == 0
                         ? json_real(m[i].value)
                         : json_integer((json_int_t)m[i].value);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:O}", "key", m[i].key,
-                              "label_zh", m[i].label_zh, "label_en",
-                              m[i].label_en, "formula", m[i].formula,
-                              "value", v);
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:s, s:O}", "key", m[i].key, "label_zh",
+                      m[i].label_zh, "label_en", m[i].label_en, "formula",
+                      m[i].formula, "value", v);
         if (m[i].is_rate) {
             json_object_set_new(o, "numerator", json_integer(m[i].num));
             json_object_set_new(o, "denominator", json_integer(m[i].den));
@@ -133,8 +131,7 @@ api_stats(struct http_req *r)
         return rc;
     if ((s = http_query(r, "area"))) {
         if (store_area_get(api_db(r), s, &area) != CG_OK)
-            return http_error(r, 404, "not_found", "there is no area %.24s",
-                              s);
+            return http_error(r, 404, "not_found", "there is no area %.24s", s);
         str_copy(path, sizeof(path), area.path);
     } else if (p.role != ROLE_RESIDENT && p.area_path) {
         str_copy(path, sizeof(path), p.area_path);
@@ -159,10 +156,10 @@ api_stats(struct http_req *r)
     top = json_object();
     cgtime_display(q.as_of, when);
     json_object_set_new(top, "as_of", json_string(when));
-    json_object_set_new(
-        top, "filters",
-        json_pack("{s:s?, s:s?, s:I}", "area", http_query(r, "area"),
-                  "category", q.category, "unit", (json_int_t)q.unit_id));
+    json_object_set_new(top, "filters",
+                        json_pack("{s:s?, s:s?, s:I}", "area",
+                                  http_query(r, "area"), "category", q.category,
+                                  "unit", (json_int_t)q.unit_id));
     rc = store_stats(api_db(r), &q, NULL, add_total, top);
     if (rc == CG_OK && by) {
         g.r = r;

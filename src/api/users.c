@@ -18,9 +18,9 @@ api_users_list(struct http_req *r)
     api_principal(r, &p);
     if (!perm_allow(&p, PERM_USERS, p.area_path, &why))
         return http_error(r, 403, "forbidden", "%s", why);
-    return http_json(r, 200,
-                     json_pack("{s:o}", "items",
-                               store_user_list(api_db(r), p.area_path)));
+    return http_json(
+        r, 200,
+        json_pack("{s:o}", "items", store_user_list(api_db(r), p.area_path)));
 }
 
 int
@@ -53,8 +53,9 @@ api_users_create(struct http_req *r)
                           "dispatcher, unit, supervisor, admin");
     if ((area_code = body_str(r->json, "area"))) {
         if (store_area_get(api_db(r), area_code, &area) != CG_OK)
-            return http_error(r, 422, "unknown_area", "there is no area "
-                                                      "%.24s",
+            return http_error(r, 422, "unknown_area",
+                              "there is no area "
+                              "%.24s",
                               area_code);
         path = area.path;
     } else if (role != ROLE_RESIDENT && role != ROLE_UNIT) {
@@ -64,8 +65,9 @@ api_users_create(struct http_req *r)
     if (body_str(r->json, "unit")) {
         if (store_unit_by_code(api_db(r), body_str(r->json, "unit"), &unit) !=
             CG_OK)
-            return http_error(r, 422, "unknown_unit", "there is no unit "
-                                                      "%.48s",
+            return http_error(r, 422, "unknown_unit",
+                              "there is no unit "
+                              "%.48s",
                               body_str(r->json, "unit"));
         unit_id = unit.id;
     } else if (role == ROLE_UNIT) {

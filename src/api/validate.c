@@ -6,8 +6,8 @@
 #include "base/str.h"
 
 static const char *const type_names[] = {
-    "a string", "an integer", "a number", "true or false",
-    "a list of strings", "an object",
+    "a string",      "an integer",        "a number",
+    "true or false", "a list of strings", "an object",
 };
 
 static int check_field(struct http_req *r, const struct field *f,
@@ -39,8 +39,8 @@ check_field(struct http_req *r, const struct field *f, const json_t *v)
         if (json_integer_value(v) < f->min ||
             (f->max && json_integer_value(v) > f->max))
             return http_error(r, 422, "invalid_field",
-                              "field '%s' must be between %ld and %ld",
-                              f->name, f->min, f->max);
+                              "field '%s' must be between %ld and %ld", f->name,
+                              f->min, f->max);
         return CG_OK;
     case F_NUMBER:
         if (json_is_number(v))
@@ -68,8 +68,8 @@ check_field(struct http_req *r, const struct field *f, const json_t *v)
                                   f->name);
         return CG_OK;
     }
-    return http_error(r, 400, "invalid_field", "field '%s' must be %s",
-                      f->name, type_names[f->type]);
+    return http_error(r, 400, "invalid_field", "field '%s' must be %s", f->name,
+                      type_names[f->type]);
 }
 
 int

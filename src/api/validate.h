@@ -25,7 +25,10 @@ struct field {
     long min, max; /* strings: characters; ints: value; lists: items */
 };
 
-#define FIELDS_END {NULL, F_STRING, false, 0, 0}
+#define FIELDS_END                                                             \
+    {                                                                          \
+        NULL, F_STRING, false, 0, 0                                            \
+    }
 
 /* CG_OK, or an answered 400/422 and its error code. */
 int validate_body(struct http_req *r, const json_t *body,

@@ -12,9 +12,9 @@
 #include "core/lifecycle.h"
 #include "core/role.h"
 
-#define AUTH_HASH_LEN 128  /* crypto_pwhash_STRBYTES */
-#define AUTH_TOKEN_LEN 44  /* base64url of 32 random bytes, terminated */
-#define AUTH_DIGEST_LEN 65 /* hex of a 32-byte digest, terminated */
+#define AUTH_HASH_LEN   128 /* crypto_pwhash_STRBYTES */
+#define AUTH_TOKEN_LEN  44  /* base64url of 32 random bytes, terminated */
+#define AUTH_DIGEST_LEN 65  /* hex of a 32-byte digest, terminated */
 
 /* Starts libsodium; CG_ERR if it cannot. */
 int auth_init(void);
@@ -49,11 +49,11 @@ struct case_scope {
 
 /* How much of a case a person may see. */
 enum case_view {
-    VIEW_NONE,       /* not at all */
-    VIEW_PUBLIC,     /* anonymised: no reporter, no exact address */
-    VIEW_MASKED,     /* staff who need the case but not the reporter's
-                        phone: phone masked */
-    VIEW_FULL        /* the reporter, and staff who contact residents */
+    VIEW_NONE,   /* not at all */
+    VIEW_PUBLIC, /* anonymised: no reporter, no exact address */
+    VIEW_MASKED, /* staff who need the case but not the reporter's
+                    phone: phone masked */
+    VIEW_FULL    /* the reporter, and staff who contact residents */
 };
 
 /* Whether an area path lies within the principal's scope. */
@@ -73,10 +73,10 @@ bool perm_case_action(const struct principal *p, const struct case_scope *c,
 
 /* Actions outside cases. */
 enum perm_op {
-    PERM_STATS,       /* read figures for an area */
-    PERM_USERS,       /* list and create users in an area */
-    PERM_AREAS_EDIT,  /* import and edit areas and categories */
-    PERM_QUEUE        /* see the work queues of an area */
+    PERM_STATS,      /* read figures for an area */
+    PERM_USERS,      /* list and create users in an area */
+    PERM_AREAS_EDIT, /* import and edit areas and categories */
+    PERM_QUEUE       /* see the work queues of an area */
 };
 
 bool perm_allow(const struct principal *p, enum perm_op op,

@@ -50,10 +50,9 @@ auth_password_hash(const char *password, char out[AUTH_HASH_LEN])
     int rc;
 
     sem_wait(&hash_slots);
-    rc = crypto_pwhash_str_alg(out, password, strlen(password),
-                               crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                               crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                               crypto_pwhash_ALG_ARGON2ID13);
+    rc = crypto_pwhash_str_alg(
+        out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+        crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13);
     sem_post(&hash_slots);
     return rc == 0 ? CG_OK : CG_ENOMEM;
 }

@@ -98,8 +98,7 @@ cgtime_parse(const char *s, int default_offset_min, int64_t *out)
         return CG_EINVAL;
     if (*p == 'T' || *p == ' ') {
         p++;
-        if (parse_digits(&p, 2, &h) || *p++ != ':' ||
-            parse_digits(&p, 2, &mi))
+        if (parse_digits(&p, 2, &h) || *p++ != ':' || parse_digits(&p, 2, &mi))
             return CG_EINVAL;
         if (*p == ':') {
             p++;

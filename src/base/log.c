@@ -60,8 +60,8 @@ log_msg(enum log_level level, const char *fmt, ...)
         fprintf(stderr, "%s.%03ldZ level=%s req=%s %s\n", stamp,
                 ts.tv_nsec / 1000000, level_names[level], request_id, line);
     else
-        fprintf(stderr, "%s.%03ldZ level=%s %s\n", stamp,
-                ts.tv_nsec / 1000000, level_names[level], line);
+        fprintf(stderr, "%s.%03ldZ level=%s %s\n", stamp, ts.tv_nsec / 1000000,
+                level_names[level], line);
     pthread_mutex_unlock(&log_lock);
 }
 

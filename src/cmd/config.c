@@ -24,8 +24,11 @@ struct option_def {
     const char *help;
 };
 
-#define OPT(n, field, h) {n, offsetof(struct config, field), \
-                          sizeof(((struct config *)0)->field), h}
+#define OPT(n, field, h)                                                       \
+    {                                                                          \
+        n, offsetof(struct config, field),                                     \
+            sizeof(((struct config *)0)->field), h                             \
+    }
 
 static const struct option_def options[] = {
     OPT("db", db, "SQLite database file (default ./civicgrid.db)"),
@@ -68,8 +71,7 @@ set_option(struct config *cfg, const char *name, const char *value,
             continue;
         if (str_copy((char *)cfg + options[i].off, options[i].len, value) !=
             CG_OK) {
-            fprintf(stderr, "%s: the value of %s is too long\n", source,
-                    name);
+            fprintf(stderr, "%s: the value of %s is too long\n", source, name);
             return CG_EINVAL;
         }
         return CG_OK;
@@ -223,9 +225,8 @@ cmd_open(const struct config *cfg, struct store **store, struct app *app)
     str_copy(app->blob_dir, sizeof(app->blob_dir), cfg->blob_dir);
     str_copy(app->city_code, sizeof(app->city_code), cfg->city);
     str_copy(app->tile_url, sizeof(app->tile_url), cfg->tile_url);
-    if (cfg->calendar[0] &&
-        calendar_load_file(app->cal, cfg->calendar, err, sizeof(err)) !=
-            CG_OK) {
+    if (cfg->calendar[0] && calendar_load_file(app->cal, cfg->calendar, err,
+                                               sizeof(err)) != CG_OK) {
         fprintf(stderr, "calendar %s: %s\n", cfg->calendar, err);
         app_free(app);
         store_close(*store);

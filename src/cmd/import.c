@@ -21,7 +21,7 @@
 #include "base/str.h"
 #include "cmd/cmd.h"
 
-#define MAX_FILE (512L * 1024 * 1024)
+#define MAX_FILE   (512L * 1024 * 1024)
 #define MAX_EVENTS 64
 
 struct area_ctx {
@@ -110,10 +110,10 @@ add_feature(const struct geo_feature *f, void *ctx)
 {
     struct area_ctx *c = ctx;
     const json_t *codev = json_object_get(f->properties, "code");
-    const char *name = json_string_value(json_object_get(f->properties,
-                                                         "name"));
-    const char *grade = json_string_value(json_object_get(f->properties,
-                                                          "grade"));
+    const char *name =
+        json_string_value(json_object_get(f->properties, "name"));
+    const char *grade =
+        json_string_value(json_object_get(f->properties, "grade"));
     char code[CODE_LEN], parent[CODE_LEN];
     int level, rc;
 
@@ -227,13 +227,24 @@ default_role(enum case_action a)
 }
 
 static const char *const case_keys[] = {
-    "ref", "category", "lat", "lon", "area", "description", "reported_at",
-    "channel", "events", "title", "address", "reporter_name",
-    "reporter_phone", NULL,
+    "ref",
+    "category",
+    "lat",
+    "lon",
+    "area",
+    "description",
+    "reported_at",
+    "channel",
+    "events",
+    "title",
+    "address",
+    "reporter_name",
+    "reporter_phone",
+    NULL,
 };
 static const char *const event_keys[] = {
-    "at", "action", "actor_role", "note", "rating", "unit", "days", "target",
-    NULL,
+    "at",   "action", "actor_role", "note", "rating",
+    "unit", "days",   "target",     NULL,
 };
 
 static bool
@@ -258,8 +269,8 @@ known_keys(const json_t *o, const char *const *keys, const char **bad)
 
 /* Replays one case line.  Returns CG_OK, or CG_EINVAL with err set. */
 static int
-import_case(struct app *app, const json_t *o, int64_t *nevents,
-            bool *skipped, char *err, size_t errlen)
+import_case(struct app *app, const json_t *o, int64_t *nevents, bool *skipped,
+            char *err, size_t errlen)
 {
     const char *ref = json_string_value(json_object_get(o, "ref"));
     const char *bad = NULL, *s;
@@ -292,8 +303,7 @@ import_case(struct app *app, const json_t *o, int64_t *nevents,
     rep.description = json_string_value(json_object_get(o, "description"));
     rep.title = json_string_value(json_object_get(o, "title"));
     rep.address = json_string_value(json_object_get(o, "address"));
-    rep.reporter_name = json_string_value(json_object_get(o,
-                                                          "reporter_name"));
+    rep.reporter_name = json_string_value(json_object_get(o, "reporter_name"));
     rep.reporter_phone =
         json_string_value(json_object_get(o, "reporter_phone"));
     rep.channel = json_string_value(json_object_get(o, "channel"));
@@ -309,14 +319,15 @@ import_case(struct app *app, const json_t *o, int64_t *nevents,
         return CG_EINVAL;
     }
     s = json_string_value(json_object_get(o, "reported_at"));
-    if (!s || cgtime_parse(s, cgtime_display_offset, &rep.reported_at) !=
-                  CG_OK) {
-        str_fmt(err, errlen, "'reported_at' must be an ISO 8601 time with "
-                             "its offset");
+    if (!s ||
+        cgtime_parse(s, cgtime_display_offset, &rep.reported_at) != CG_OK) {
+        str_fmt(err, errlen,
+                "'reported_at' must be an ISO 8601 time with "
+                "its offset");
         return CG_EINVAL;
     }
-    if (events && (!json_is_array(events) ||
-                   json_array_size(events) > MAX_EVENTS)) {
+    if (events &&
+        (!json_is_array(events) || json_array_size(events) > MAX_EVENTS)) {
         str_fmt(err, errlen, "'events' must be a list of at most %d",
                 MAX_EVENTS);
         return CG_EINVAL;
@@ -325,8 +336,8 @@ import_case(struct app *app, const json_t *o, int64_t *nevents,
     ev = json_array_get(events, 0);
     if (ev && (s = json_string_value(json_object_get(ev, "action")))) {
         if (strcmp(s, "submit") == 0 || strcmp(s, "self_handle") == 0) {
-            const char *role = json_string_value(json_object_get(ev,
-                                                                 "actor_role"));
+            const char *role =
+                json_string_value(json_object_get(ev, "actor_role"));
             rep.self_handle = strcmp(s, "self_handle") == 0;
             rep.note = json_string_value(json_object_get(ev, "note"));
             who.p.role = rep.self_handle ? ROLE_GRID_WORKER : ROLE_RESIDENT;
@@ -350,8 +361,8 @@ import_case(struct app *app, const json_t *o, int64_t *nevents,
         memset(&act, 0, sizeof(act));
         if (!json_is_object(ev) || !known_keys(ev, event_keys, &bad)) {
             str_fmt(err, errlen, "event %zu: %s%s%s", i + 1,
-                    bad ? "unknown field '" : "not an object",
-                    bad ? bad : "", bad ? "'" : "");
+                    bad ? "unknown field '" : "not an object", bad ? bad : "",
+                    bad ? "'" : "");
             return CG_EINVAL;
         }
         s = json_string_value(json_object_get(ev, "action"));
@@ -367,8 +378,9 @@ import_case(struct app *app, const json_t *o, int64_t *nevents,
             return CG_EINVAL;
         }
         if (act.at < last) {
-            str_fmt(err, errlen, "event %zu (%s) is earlier than the step "
-                                 "before it",
+            str_fmt(err, errlen,
+                    "event %zu (%s) is earlier than the step "
+                    "before it",
                     i + 1, case_action_name(act.action));
             return CG_EINVAL;
         }
@@ -376,8 +388,8 @@ import_case(struct app *app, const json_t *o, int64_t *nevents,
         who.p.role = default_role(act.action);
         role = json_string_value(json_object_get(ev, "actor_role"));
         if (role && role_parse(role, &who.p.role) != CG_OK) {
-            str_fmt(err, errlen, "event %zu: unknown actor_role '%.32s'",
-                    i + 1, role);
+            str_fmt(err, errlen, "event %zu: unknown actor_role '%.32s'", i + 1,
+                    role);
             return CG_EINVAL;
         }
         act.note = json_string_value(json_object_get(ev, "note"));
@@ -386,8 +398,7 @@ import_case(struct app *app, const json_t *o, int64_t *nevents,
         act.target = json_integer_value(json_object_get(ev, "target"));
         s = json_string_value(json_object_get(ev, "rating"));
         if (s && rating_parse(s, &act.rating) != CG_OK) {
-            str_fmt(err, errlen, "event %zu: unknown rating '%.32s'", i + 1,
-                    s);
+            str_fmt(err, errlen, "event %zu: unknown rating '%.32s'", i + 1, s);
             return CG_EINVAL;
         }
         if (casework_act(app, &who, id, &act, &cwe) != CG_OK) {
@@ -456,8 +467,9 @@ import_cases_file(struct app *app, const char *path, bool quiet)
         rc = db_commit(db);
     if (rc != CG_OK) {
         db_rollback(db);
-        fprintf(stderr, "%s%s:%ld: %s\nimport cases: the file was refused "
-                        "whole; nothing was imported\n",
+        fprintf(stderr,
+                "%s%s:%ld: %s\nimport cases: the file was refused "
+                "whole; nothing was imported\n",
                 quiet ? "" : "\n", path, line, err);
         return CG_EINVAL;
     }

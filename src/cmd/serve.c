@@ -114,8 +114,8 @@ cmd_serve(int argc, char **argv)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
-    log_info("msg=\"serving\" url=http://%s:%lld/ db=%s", host,
-             (long long)port, cfg.db);
+    log_info("msg=\"serving\" url=http://%s:%lld/ db=%s", host, (long long)port,
+             cfg.db);
     while (!stopping)
         pause();
     log_info("msg=\"stopping\"");

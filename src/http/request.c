@@ -13,8 +13,7 @@
 
 static const char *find_bytes(const char *hay, size_t haylen,
                               const char *needle, size_t nlen);
-static int part_headers(struct multipart_part *part, const char *h,
-                        size_t len);
+static int part_headers(struct multipart_part *part, const char *h, size_t len);
 
 const char *
 http_header(struct http_req *r, const char *name)
@@ -84,8 +83,7 @@ part_headers(struct multipart_part *part, const char *h, size_t len)
         size_t n = eol ? (size_t)(eol - line) : (size_t)(end - line);
 
         if (n > 20 && strncasecmp(line, "content-disposition:", 20) == 0) {
-            disposition_param(line, n, "name", part->name,
-                              sizeof(part->name));
+            disposition_param(line, n, "name", part->name, sizeof(part->name));
             disposition_param(line, n, "filename", part->filename,
                               sizeof(part->filename));
         } else if (n > 13 && strncasecmp(line, "content-type:", 13) == 0) {

@@ -52,12 +52,18 @@ err_for_status(int status)
 {
     switch (status) {
     case 401:
-    case 403: return CG_EFORBIDDEN;
-    case 404: return CG_ENOTFOUND;
-    case 409: return CG_ECONFLICT;
-    case 413: return CG_ETOOBIG;
-    case 415: return CG_EUNSUPPORTED;
-    default: return status >= 500 ? CG_ERR : CG_EINVAL;
+    case 403:
+        return CG_EFORBIDDEN;
+    case 404:
+        return CG_ENOTFOUND;
+    case 409:
+        return CG_ECONFLICT;
+    case 413:
+        return CG_ETOOBIG;
+    case 415:
+        return CG_EUNSUPPORTED;
+    default:
+        return status >= 500 ? CG_ERR : CG_EINVAL;
     }
 }
 
@@ -74,9 +80,9 @@ http_error(struct http_req *r, int status, const char *code, const char *fmt,
     if (status >= 500)
         log_error("msg=\"request failed\" status=%d code=%s detail=\"%s\"",
                   status, code, msg);
-    http_json(r, status,
-              json_pack("{s:{s:s, s:s}}", "error", "code", code, "message",
-                        msg));
+    http_json(
+        r, status,
+        json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
     return err_for_status(status);
 }
 
@@ -84,11 +90,16 @@ int
 http_error_from(struct http_req *r, int err, const char *message)
 {
     switch (err) {
-    case CG_EINVAL: return http_error(r, 400, "invalid", "%s", message);
-    case CG_ENOTFOUND: return http_error(r, 404, "not_found", "%s", message);
-    case CG_ECONFLICT: return http_error(r, 409, "conflict", "%s", message);
-    case CG_EFORBIDDEN: return http_error(r, 403, "forbidden", "%s", message);
-    case CG_ETOOBIG: return http_error(r, 413, "too_large", "%s", message);
+    case CG_EINVAL:
+        return http_error(r, 400, "invalid", "%s", message);
+    case CG_ENOTFOUND:
+        return http_error(r, 404, "not_found", "%s", message);
+    case CG_ECONFLICT:
+        return http_error(r, 409, "conflict", "%s", message);
+    case CG_EFORBIDDEN:
+        return http_error(r, 403, "forbidden", "%s", message);
+    case CG_ETOOBIG:
+        return http_error(r, 413, "too_large", "%s", message);
     case CG_EUNSUPPORTED:
         return http_error(r, 415, "unsupported_type", "%s", message);
     default:

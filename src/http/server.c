@@ -41,8 +41,8 @@ static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn,
                              const char *url, const char *method,
                              const char *version, const char *upload,
                              size_t *upload_size, void **con_cls);
-static void on_completed(void *cls, struct MHD_Connection *conn,
-                         void **con_cls, enum MHD_RequestTerminationCode toe);
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe);
 static const struct route *find_route(const struct http_app *app,
                                       struct http_req *r, bool *path_known);
 static void run(struct http_server *s, struct http_req *r);
@@ -67,8 +67,8 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
         return CG_EINVAL;
     }
     s->d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-            MHD_USE_ERROR_LOG | MHD_USE_SUPPRESS_DATE_NO_CLOCK * 0,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+            MHD_USE_SUPPRESS_DATE_NO_CLOCK * 0,
         (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(app->threads ? app->threads : 4),
@@ -151,8 +151,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         r->route = find_route(&s->app, r, &known);
         if (!r->route && known) {
             buf_init(&r->body, 0);
-            http_error(r, 405, "method_not_allowed",
-                       "%s is not allowed on %s", method, url);
+            http_error(r, 405, "method_not_allowed", "%s is not allowed on %s",
+                       method, url);
             return send_answer(s, r);
         }
         /* Who is asking is known from the headers alone: a stranger is
@@ -227,8 +227,7 @@ run(struct http_server *s, struct http_req *r)
         if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
             serve_file(s, r);
         else
-            http_error(r, 404, "not_found", "there is nothing at %s",
-                       r->path);
+            http_error(r, 404, "not_found", "there is nothing at %s", r->path);
         goto out;
     }
     ct = http_header(r, "Content-Type");
@@ -237,17 +236,16 @@ run(struct http_server *s, struct http_req *r)
         char err[160];
         rc = http_parse_multipart(r, err, sizeof(err));
         if (rc != CG_OK) {
-            http_error(r, rc == CG_ETOOBIG ? 413 : 400, "bad_multipart",
-                       "%s", err);
+            http_error(r, rc == CG_ETOOBIG ? 413 : 400, "bad_multipart", "%s",
+                       err);
             goto out;
         }
     } else if (rt->flags & ROUTE_JSON) {
         if (ct && strncasecmp(ct, "application/json", 16) != 0) {
             http_error(r, 415, "unsupported_type",
                        "send the body as application/json%s",
-                       (rt->flags & ROUTE_UPLOAD)
-                           ? " or multipart/form-data"
-                           : "");
+                       (rt->flags & ROUTE_UPLOAD) ? " or multipart/form-data"
+                                                  : "");
             goto out;
         }
         r->json = json_loadb(r->body.data ? r->body.data : "", r->body.len,
@@ -287,8 +285,7 @@ send_answer(struct http_server *s, struct http_req *r)
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type",
-                            r->content_type ? r->content_type
-                                            : "text/plain");
+                            r->content_type ? r->content_type : "text/plain");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");

@@ -75,8 +75,8 @@ store_area_get(struct db *db, const char *code, struct area *out)
 }
 
 int
-store_area_put(struct db *db, const char *code, const char *parent,
-               int level, const char *name, char grade, const char *geometry,
+store_area_put(struct db *db, const char *code, const char *parent, int level,
+               const char *name, char grade, const char *geometry,
                const double bbox[4])
 {
     struct area p;
@@ -158,8 +158,8 @@ store_area_each_geometry(struct db *db,
     if (rc != CG_OK)
         return rc;
     while ((rc = db_step(st)) == DB_ROW) {
-        rc = cb(db_col_text(st, 0), (int)db_col_int(st, 1),
-                db_col_text(st, 2), ctx);
+        rc = cb(db_col_text(st, 0), (int)db_col_int(st, 1), db_col_text(st, 2),
+                ctx);
         if (rc != CG_OK)
             break;
     }
@@ -188,9 +188,8 @@ store_area_children(struct db *db, const char *parent)
         json_array_append_new(
             arr, json_pack("{s:s, s:s, s:s, s:s?, s:b, s:I}", "code",
                            db_col_text(st, 0), "name", db_col_text(st, 1),
-                           "level",
-                           area_level_name((int)db_col_int(st, 2)), "grade",
-                           db_col_text(st, 3), "has_geometry",
+                           "level", area_level_name((int)db_col_int(st, 2)),
+                           "grade", db_col_text(st, 3), "has_geometry",
                            (int)db_col_int(st, 4), "children",
                            (json_int_t)db_col_int(st, 5)));
     db_finalize(st);
@@ -200,8 +199,8 @@ store_area_children(struct db *db, const char *parent)
 json_t *
 store_area_features(struct db *db, const char *within, int level)
 {
-    json_t *fc = json_pack("{s:s, s:[]}", "type", "FeatureCollection",
-                           "features");
+    json_t *fc =
+        json_pack("{s:s, s:[]}", "type", "FeatureCollection", "features");
     json_t *features = json_object_get(fc, "features");
     struct db_stmt *st;
     struct area w;
@@ -224,9 +223,9 @@ store_area_features(struct db *db, const char *within, int level)
             continue;
         json_array_append_new(
             features,
-            json_pack("{s:s, s:{s:s, s:s, s:s, s:s?}, s:o}", "type",
-                      "Feature", "properties", "code", db_col_text(st, 0),
-                      "name", db_col_text(st, 1), "level",
+            json_pack("{s:s, s:{s:s, s:s, s:s, s:s?}, s:o}", "type", "Feature",
+                      "properties", "code", db_col_text(st, 0), "name",
+                      db_col_text(st, 1), "level",
                       area_level_name((int)db_col_int(st, 2)), "grade",
                       db_col_text(st, 3), "geometry", geom));
     }
@@ -351,12 +350,12 @@ store_unit_list(struct db *db)
                    &st) != CG_OK)
         return arr;
     while (db_step(st) == DB_ROW)
-        json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:s, s:s?}", "id",
-                           (json_int_t)db_col_int(st, 0), "code",
-                           db_col_text(st, 1), "name", db_col_text(st, 2),
-                           "kind", db_col_text(st, 3), "area",
-                           db_col_text(st, 4)));
+        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s?}", "id",
+                                             (json_int_t)db_col_int(st, 0),
+                                             "code", db_col_text(st, 1), "name",
+                                             db_col_text(st, 2), "kind",
+                                             db_col_text(st, 3), "area",
+                                             db_col_text(st, 4)));
     db_finalize(st);
     return arr;
 }

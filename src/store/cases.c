@@ -140,8 +140,8 @@ int
 store_case_by_ref(struct db *db, const char *ref, int64_t *id)
 {
     int64_t v = 0;
-    int rc = db_scalar_int(db, 0, &v, "SELECT id FROM cases WHERE ref = ?",
-                           ref, NULL);
+    int rc = db_scalar_int(db, 0, &v, "SELECT id FROM cases WHERE ref = ?", ref,
+                           NULL);
 
     if (rc != CG_OK)
         return rc;
@@ -190,8 +190,8 @@ store_case_apply(struct db *db, const struct case_row *c,
     db_bind_int(st, 8, e->rating != RATING_NONE);
     db_bind_text(st, 9, rating_name(e->rating));
     db_bind_int(st, 10, reopening);
-    db_bind_int(st, 11, e->action == ACT_HANDLE ||
-                            e->action == ACT_SELF_HANDLE);
+    db_bind_int(st, 11,
+                e->action == ACT_HANDLE || e->action == ACT_SELF_HANDLE);
     db_bind_int(st, 12, e->action == ACT_REWORK);
     db_bind_int(st, 13, e->action == ACT_ESCALATE);
     if (parent_id)
@@ -287,11 +287,11 @@ event_photos(struct db *db, int64_t event_id)
         char url[128], thumb[128];
         str_fmt(url, sizeof(url), "/photos/%s.jpg", h);
         str_fmt(thumb, sizeof(thumb), "/photos/%s.thumb.jpg", h);
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:I, s:I}", "hash", h, "url",
-                           url, "thumb_url", thumb, "width",
-                           (json_int_t)db_col_int(st, 1), "height",
-                           (json_int_t)db_col_int(st, 2)));
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:s, s:I, s:I}", "hash", h,
+                                        "url", url, "thumb_url", thumb, "width",
+                                        (json_int_t)db_col_int(st, 1), "height",
+                                        (json_int_t)db_col_int(st, 2)));
     }
     db_finalize(st);
     return arr;
@@ -326,11 +326,10 @@ store_case_events(struct db *db, int64_t id)
                       time_json(db_col_int(st, 2)), "actor_role",
                       db_col_text(st, 3), "action", db_col_text(st, 4),
                       "action_label", case_action_label_zh(a), "from",
-                      db_col_text(st, 5), "to", db_col_text(st, 6),
-                      "to_label", case_state_label_zh(to), "note",
-                      db_col_text(st, 7), "unit", db_col_text(st, 8),
-                      "rating", db_col_text(st, 9), "due_at",
-                      time_json(db_col_int(st, 10)), "actor",
+                      db_col_text(st, 5), "to", db_col_text(st, 6), "to_label",
+                      case_state_label_zh(to), "note", db_col_text(st, 7),
+                      "unit", db_col_text(st, 8), "rating", db_col_text(st, 9),
+                      "due_at", time_json(db_col_int(st, 10)), "actor",
                       db_col_null(st, 11) ? db_col_text(st, 12)
                                           : db_col_text(st, 11),
                       "photos", event_photos(db, db_col_int(st, 0))));
@@ -339,17 +338,17 @@ store_case_events(struct db *db, int64_t id)
     return arr;
 }
 
-#define CASE_COLS                                                            \
-    "c.id, c.ref, c.title, c.description, c.category_code, k.name,"         \
-    " c.area_code, a.name, c.lon, c.lat, c.address, c.level, c.channel,"    \
-    " c.state, c.unit_id, un.name, c.reporter_id, c.reporter_name,"         \
-    " c.reporter_phone, c.reported_at, c.due_at, c.closed_at, c.rating,"    \
-    " c.escalated, c.parent_id, c.version, c.route_reason, c.updated_at,"   \
-    " (SELECT p.hash FROM events e JOIN event_photos p ON p.event_id = e.id" \
+#define CASE_COLS                                                              \
+    "c.id, c.ref, c.title, c.description, c.category_code, k.name,"            \
+    " c.area_code, a.name, c.lon, c.lat, c.address, c.level, c.channel,"       \
+    " c.state, c.unit_id, un.name, c.reporter_id, c.reporter_name,"            \
+    " c.reporter_phone, c.reported_at, c.due_at, c.closed_at, c.rating,"       \
+    " c.escalated, c.parent_id, c.version, c.route_reason, c.updated_at,"      \
+    " (SELECT p.hash FROM events e JOIN event_photos p ON p.event_id = e.id"   \
     "  WHERE e.case_id = c.id ORDER BY e.seq LIMIT 1)"
-#define CASE_FROM                                                            \
-    " FROM cases c JOIN categories k ON k.code = c.category_code"           \
-    " JOIN areas a ON a.code = c.area_code"                                 \
+#define CASE_FROM                                                              \
+    " FROM cases c JOIN categories k ON k.code = c.category_code"              \
+    " JOIN areas a ON a.code = c.area_code"                                    \
     " LEFT JOIN units un ON un.id = c.unit_id"
 
 /* One case row as JSON; columns as in CASE_COLS.  `now` decides whether an
@@ -370,17 +369,16 @@ case_row_json(struct db_stmt *st, int64_t now)
         "{s:I, s:s?, s:s?, s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:s?, s:s,"
         " s:s, s:s, s:s, s:s?, s:o, s:o, s:o, s:s?, s:b, s:b, s:I, s:s?,"
         " s:o, s:s?}",
-        "id", (json_int_t)db_col_int(st, 0), "ref", db_col_text(st, 1),
-        "title", db_col_text(st, 2), "description", db_col_text(st, 3),
-        "category", "code", db_col_text(st, 4), "name", db_col_text(st, 5),
-        "area", "code", db_col_text(st, 6), "name", db_col_text(st, 7),
-        "address", db_col_text(st, 10), "level", db_col_text(st, 11),
-        "channel", db_col_text(st, 12), "state", db_col_text(st, 13),
-        "state_label", case_state_label_zh(s), "unit", db_col_text(st, 15),
-        "reported_at", time_json(db_col_int(st, 19)), "due_at",
-        time_json(due), "closed_at", time_json(db_col_int(st, 21)),
-        "rating", db_col_text(st, 22), "escalated",
-        (int)db_col_int(st, 23), "overdue",
+        "id", (json_int_t)db_col_int(st, 0), "ref", db_col_text(st, 1), "title",
+        db_col_text(st, 2), "description", db_col_text(st, 3), "category",
+        "code", db_col_text(st, 4), "name", db_col_text(st, 5), "area", "code",
+        db_col_text(st, 6), "name", db_col_text(st, 7), "address",
+        db_col_text(st, 10), "level", db_col_text(st, 11), "channel",
+        db_col_text(st, 12), "state", db_col_text(st, 13), "state_label",
+        case_state_label_zh(s), "unit", db_col_text(st, 15), "reported_at",
+        time_json(db_col_int(st, 19)), "due_at", time_json(due), "closed_at",
+        time_json(db_col_int(st, 21)), "rating", db_col_text(st, 22),
+        "escalated", (int)db_col_int(st, 23), "overdue",
         case_state_is_open(s) && due && due < now, "version",
         (json_int_t)db_col_int(st, 25), "route_reason", db_col_text(st, 26),
         "updated_at", time_json(db_col_int(st, 27)), "thumb_url",
@@ -389,15 +387,12 @@ case_row_json(struct db_stmt *st, int64_t now)
         CG_FATAL("case json");
     if (!db_col_null(st, 8))
         json_object_set_new(o, "location",
-                            json_pack("{s:f, s:f}", "lon",
-                                      db_col_double(st, 8), "lat",
-                                      db_col_double(st, 9)));
+                            json_pack("{s:f, s:f}", "lon", db_col_double(st, 8),
+                                      "lat", db_col_double(st, 9)));
     if (!db_col_null(st, 14))
-        json_object_set_new(o, "unit_id",
-                            json_integer(db_col_int(st, 14)));
+        json_object_set_new(o, "unit_id", json_integer(db_col_int(st, 14)));
     if (!db_col_null(st, 24))
-        json_object_set_new(o, "parent_id",
-                            json_integer(db_col_int(st, 24)));
+        json_object_set_new(o, "parent_id", json_integer(db_col_int(st, 24)));
     json_object_set_new(
         o, "reporter",
         json_pack("{s:o, s:s?, s:s?}", "id",
@@ -413,8 +408,8 @@ store_case_json(struct db *db, int64_t id)
     struct db_stmt *st;
     json_t *o = NULL;
 
-    if (db_prepare(db, "SELECT " CASE_COLS CASE_FROM " WHERE c.id = ?",
-                   &st) != CG_OK)
+    if (db_prepare(db, "SELECT " CASE_COLS CASE_FROM " WHERE c.id = ?", &st) !=
+        CG_OK)
         return NULL;
     db_bind_int(st, 1, id);
     if (db_step(st) == DB_ROW)
@@ -577,8 +572,8 @@ store_photo_exists(struct db *db, const char *hash)
 {
     int64_t n = 0;
 
-    db_scalar_int(db, 0, &n, "SELECT COUNT(*) FROM photos WHERE hash = ?",
-                  hash, NULL);
+    db_scalar_int(db, 0, &n, "SELECT COUNT(*) FROM photos WHERE hash = ?", hash,
+                  NULL);
     return n > 0;
 }
 

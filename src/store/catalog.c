@@ -45,9 +45,8 @@ store_category_get(struct db *db, const char *code, struct category *out)
 }
 
 int
-store_category_put(struct db *db, const struct category *c,
-                   const char *name_en, const char *file_cond,
-                   const char *close_cond)
+store_category_put(struct db *db, const struct category *c, const char *name_en,
+                   const char *file_cond, const char *close_cond)
 {
     struct db_stmt *st;
     char unit[2] = {c->limit_unit, 0};
@@ -117,9 +116,8 @@ store_category_tree(struct db *db)
             json_pack("{s:s, s:s, s:s?, s:s?, s:s, s:{s:s?, s:I, s:I, s:I},"
                       " s:s?, s:s?}",
                       "code", db_col_text(st, 0), "name", db_col_text(st, 2),
-                      "name_en", db_col_text(st, 3), "unit",
-                      db_col_text(st, 4), "level", db_col_text(st, 5),
-                      "deadline", "unit",
+                      "name_en", db_col_text(st, 3), "unit", db_col_text(st, 4),
+                      "level", db_col_text(st, 5), "deadline", "unit",
                       db_col_null(st, 6)
                           ? NULL
                           : (db_col_text(st, 6)[0] == 'h' ? "working_hours"

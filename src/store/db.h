@@ -28,7 +28,8 @@ int db_exec(struct db *db, const char *sql);
 
 int db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 /* Parameters are numbered from 1. */
-int db_bind_text(struct db_stmt *st, int i, const char *v); /* NULL binds NULL */
+int db_bind_text(struct db_stmt *st, int i,
+                 const char *v); /* NULL binds NULL */
 int db_bind_int(struct db_stmt *st, int i, int64_t v);
 int db_bind_double(struct db_stmt *st, int i, double v);
 int db_bind_null(struct db_stmt *st, int i);

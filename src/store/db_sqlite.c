@@ -45,10 +45,9 @@ db_open(const char *url, struct db **out)
     struct db *db = xcalloc(1, sizeof(*db));
     int rc;
 
-    rc = sqlite3_open_v2(url, &db->h,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                             SQLITE_OPEN_NOMUTEX,
-                         NULL);
+    rc = sqlite3_open_v2(
+        url, &db->h,
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         log_error("msg=\"cannot open database\" path=%s err=\"%s\"", url,
                   db->h ? sqlite3_errmsg(db->h) : "out of memory");
@@ -57,9 +56,9 @@ db_open(const char *url, struct db **out)
     }
     sqlite3_busy_timeout(db->h, 10000);
     sqlite3_extended_result_codes(db->h, 1);
-    if (db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                    "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;") !=
-        CG_OK) {
+    if (db_exec(db,
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;") != CG_OK) {
         db_close(db);
         return CG_EDB;
     }
@@ -121,8 +120,8 @@ db_bind_text(struct db_stmt *st, int i, const char *v)
 {
     if (!v)
         return db_bind_null(st, i);
-    return map_rc(st->db, sqlite3_bind_text(st->st, i, v, -1,
-                                            SQLITE_TRANSIENT), "bind");
+    return map_rc(st->db, sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT),
+                  "bind");
 }
 
 int

@@ -8,8 +8,8 @@
 #include "base/str.h"
 #include "store/store.h"
 
-#define USER_COLS                                                            \
-    "u.id, u.username, u.role, u.area_code, a.path, u.unit_id,"             \
+#define USER_COLS                                                              \
+    "u.id, u.username, u.role, u.area_code, a.path, u.unit_id,"                \
     " u.display_name, u.phone"
 
 static int user_from_row(struct db_stmt *st, struct user *u);
@@ -28,8 +28,7 @@ user_from_row(struct db_stmt *st, struct user *u)
         str_copy(u->area_path, sizeof(u->area_path), db_col_text(st, 4));
     u->unit_id = db_col_int(st, 5);
     if (!db_col_null(st, 6))
-        str_copy(u->display_name, sizeof(u->display_name),
-                 db_col_text(st, 6));
+        str_copy(u->display_name, sizeof(u->display_name), db_col_text(st, 6));
     if (!db_col_null(st, 7))
         str_copy(u->phone, sizeof(u->phone), db_col_text(st, 7));
     return CG_OK;
@@ -138,12 +137,11 @@ store_user_list(struct db *db, const char *within_path)
         if (user_from_row(st, &u) != CG_OK)
             continue;
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:s?, s:s?}", "id",
-                           (json_int_t)u.id, "username", u.username, "role",
-                           role_name(u.role), "area",
-                           u.area_code[0] ? u.area_code : NULL,
-                           "display_name",
-                           u.display_name[0] ? u.display_name : NULL));
+            arr,
+            json_pack("{s:I, s:s, s:s, s:s?, s:s?}", "id", (json_int_t)u.id,
+                      "username", u.username, "role", role_name(u.role), "area",
+                      u.area_code[0] ? u.area_code : NULL, "display_name",
+                      u.display_name[0] ? u.display_name : NULL));
     }
     db_finalize(st);
     return arr;

@@ -15,46 +15,46 @@
 #include "store/store.h"
 
 /* Per-case snapshot at ?1 (the moment).  Later parameters filter. */
-#define SNAPSHOT                                                             \
-    "WITH snap AS (SELECT c.id, c.reported_at, c.area_path,"                 \
-    " c.category_code, c.unit_id,"                                           \
-    " (SELECT e.to_state FROM events e WHERE e.case_id = c.id"              \
-    "  AND e.at <= ?1 ORDER BY e.seq DESC LIMIT 1) AS st,"                   \
-    " (SELECT e.due_at FROM events e WHERE e.case_id = c.id"                \
-    "  AND e.at <= ?1 AND e.due_at IS NOT NULL"                              \
-    "  ORDER BY e.seq DESC LIMIT 1) AS due,"                                 \
-    " (SELECT e.at FROM events e WHERE e.case_id = c.id AND e.at <= ?1"     \
-    "  AND e.to_state = 'closed' AND COALESCE(e.from_state, '') <> 'closed'" \
-    "  ORDER BY e.seq DESC LIMIT 1) AS closed_at,"                           \
-    " (SELECT e.rating FROM events e WHERE e.case_id = c.id"                \
-    "  AND e.at <= ?1 AND e.action IN ('rate', 'reopen')"                    \
-    "  ORDER BY e.seq DESC LIMIT 1) AS rating,"                              \
-    " EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id"                \
-    "  AND e.at <= ?1 AND e.action IN ('handle', 'self_handle')) AS hd,"    \
-    " EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id"                \
-    "  AND e.at <= ?1 AND e.action = 'rework') AS rw"                        \
-    " FROM cases c WHERE c.reported_at <= ?1"                                \
-    " AND (?2 IS NULL OR substr(c.area_path, 1, length(?2)) = ?2)"           \
-    " AND (?3 IS NULL OR substr(c.category_code, 1, length(?3)) = ?3)"       \
-    " AND (?4 = 0 OR c.unit_id = ?4)"                                        \
-    " AND (?5 = 0 OR c.reported_at >= ?5)"                                   \
+#define SNAPSHOT                                                               \
+    "WITH snap AS (SELECT c.id, c.reported_at, c.area_path,"                   \
+    " c.category_code, c.unit_id,"                                             \
+    " (SELECT e.to_state FROM events e WHERE e.case_id = c.id"                 \
+    "  AND e.at <= ?1 ORDER BY e.seq DESC LIMIT 1) AS st,"                     \
+    " (SELECT e.due_at FROM events e WHERE e.case_id = c.id"                   \
+    "  AND e.at <= ?1 AND e.due_at IS NOT NULL"                                \
+    "  ORDER BY e.seq DESC LIMIT 1) AS due,"                                   \
+    " (SELECT e.at FROM events e WHERE e.case_id = c.id AND e.at <= ?1"        \
+    "  AND e.to_state = 'closed' AND COALESCE(e.from_state, '') <> 'closed'"   \
+    "  ORDER BY e.seq DESC LIMIT 1) AS closed_at,"                             \
+    " (SELECT e.rating FROM events e WHERE e.case_id = c.id"                   \
+    "  AND e.at <= ?1 AND e.action IN ('rate', 'reopen')"                      \
+    "  ORDER BY e.seq DESC LIMIT 1) AS rating,"                                \
+    " EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id"                   \
+    "  AND e.at <= ?1 AND e.action IN ('handle', 'self_handle')) AS hd,"       \
+    " EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id"                   \
+    "  AND e.at <= ?1 AND e.action = 'rework') AS rw"                          \
+    " FROM cases c WHERE c.reported_at <= ?1"                                  \
+    " AND (?2 IS NULL OR substr(c.area_path, 1, length(?2)) = ?2)"             \
+    " AND (?3 IS NULL OR substr(c.category_code, 1, length(?3)) = ?3)"         \
+    " AND (?4 = 0 OR c.unit_id = ?4)"                                          \
+    " AND (?5 = 0 OR c.reported_at >= ?5)"                                     \
     " AND (?6 = 0 OR c.reported_at < ?6))"
 
 #define OPEN_AT "st NOT IN ('closed','rejected','withdrawn','merged')"
 
-#define COUNTS                                                               \
-    " SUM(st NOT IN ('withdrawn','merged')),"                                \
-    " SUM(st = 'withdrawn'), SUM(st = 'merged'), SUM(st = 'rejected'),"      \
-    " SUM(st = 'closed'),"                                                   \
-    " SUM(st = 'closed' AND due IS NOT NULL AND closed_at <= due),"          \
-    " SUM(" OPEN_AT "),"                                                     \
-    " SUM(" OPEN_AT " AND due IS NOT NULL AND due < ?1),"                    \
-    " SUM(hd), SUM(rw),"                                                     \
-    " SUM(st = 'closed' AND rating IS NOT NULL),"                            \
-    " SUM(st = 'closed' AND rating = 'satisfied'),"                          \
-    " SUM(st = 'closed' AND rating = 'basically_satisfied'),"                \
-    " SUM(st = 'closed' AND rating = 'unsatisfied'),"                        \
-    " TOTAL(CASE WHEN st = 'closed' THEN (closed_at - reported_at) / 3600.0" \
+#define COUNTS                                                                 \
+    " SUM(st NOT IN ('withdrawn','merged')),"                                  \
+    " SUM(st = 'withdrawn'), SUM(st = 'merged'), SUM(st = 'rejected'),"        \
+    " SUM(st = 'closed'),"                                                     \
+    " SUM(st = 'closed' AND due IS NOT NULL AND closed_at <= due),"            \
+    " SUM(" OPEN_AT "),"                                                       \
+    " SUM(" OPEN_AT " AND due IS NOT NULL AND due < ?1),"                      \
+    " SUM(hd), SUM(rw),"                                                       \
+    " SUM(st = 'closed' AND rating IS NOT NULL),"                              \
+    " SUM(st = 'closed' AND rating = 'satisfied'),"                            \
+    " SUM(st = 'closed' AND rating = 'basically_satisfied'),"                  \
+    " SUM(st = 'closed' AND rating = 'unsatisfied'),"                          \
+    " TOTAL(CASE WHEN st = 'closed' THEN (closed_at - reported_at) / 3600.0"   \
     "  END)"
 
 static void

@@ -33,8 +33,13 @@ int store_migrate(struct db *db);
 /* ---- areas ------------------------------------------------------------ */
 
 enum area_level {
-    AREA_CITY, AREA_DISTRICT, AREA_STREET, AREA_COMMUNITY, AREA_GRID,
-    AREA_COMPOUND, AREA_BUILDING
+    AREA_CITY,
+    AREA_DISTRICT,
+    AREA_STREET,
+    AREA_COMMUNITY,
+    AREA_GRID,
+    AREA_COMPOUND,
+    AREA_BUILDING
 };
 
 struct area {
@@ -94,8 +99,8 @@ struct category {
     char name[NAME_LEN];
     char unit_code[CODE_LEN * 2]; /* default owner; empty: territorial */
     char level[16];
-    char limit_unit;              /* 'h' or 'd' */
-    int limit[3];                 /* per grid grade A, B, C */
+    char limit_unit; /* 'h' or 'd' */
+    int limit[3];    /* per grid grade A, B, C */
 };
 
 int store_category_get(struct db *db, const char *code, struct category *out);
@@ -187,10 +192,10 @@ struct case_event {
     enum case_action action;
     enum case_state from, to;
     const char *note;
-    int64_t unit_id;      /* dispatch: the new unit; 0 otherwise */
+    int64_t unit_id; /* dispatch: the new unit; 0 otherwise */
     enum rating rating;
-    int64_t due_at;       /* a new deadline, 0 if unchanged */
-    int days;             /* extension asked for, in working days */
+    int64_t due_at; /* a new deadline, 0 if unchanged */
+    int days;       /* extension asked for, in working days */
     const char *const *photos;
     size_t nphotos;
 };
@@ -208,14 +213,14 @@ json_t *store_case_events(struct db *db, int64_t id);
 int store_case_extension_days(struct db *db, int64_t id);
 
 struct case_query {
-    const char *state;      /* a state name, or NULL */
-    const char *area_path;  /* cases under this path */
-    const char *category;   /* a big or small class code prefix */
-    const char *q;          /* substring of title or description */
-    int64_t unit_id;        /* 0: any */
-    int64_t reporter_id;    /* 0: any */
+    const char *state;     /* a state name, or NULL */
+    const char *area_path; /* cases under this path */
+    const char *category;  /* a big or small class code prefix */
+    const char *q;         /* substring of title or description */
+    int64_t unit_id;       /* 0: any */
+    int64_t reporter_id;   /* 0: any */
     bool overdue_only;
-    const char *sort;       /* "due" or "new" */
+    const char *sort; /* "due" or "new" */
     int64_t now;
     int page, per_page;
 };
@@ -252,7 +257,7 @@ struct stats_query {
 };
 
 typedef int (*stats_row_cb)(const char *key, const struct metric_counts *c,
-                           void *ctx);
+                            void *ctx);
 
 /*
  * Counts as they stood at q->as_of, replayed from the event history, so a
