@@ -11,7 +11,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1:suppressions=$PWD/tests/lsan.supp:allocator_may_return_null=1"
+export ASAN_OPTIONS="abort_on_error=1:detect_leaks=1:strict_string_checks=1:allocator_may_return_null=1"
 export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 log=$(mktemp -d)

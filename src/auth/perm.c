@@ -109,7 +109,12 @@ perm_mask_phone(const char *phone, char *out, size_t outlen)
 
     if (outlen == 0)
         return;
-    if (n < 7 || n + 1 > outlen) {
+    /* Only a plain number keeps its ends; anything else (a name typed in
+     * the phone field) is hidden whole rather than cut mid-character. */
+    for (i = 0; i < n; i++)
+        if ((unsigned char)phone[i] >= 0x80)
+            break;
+    if (n < 7 || n + 1 > outlen || i < n) {
         str_copy(out, outlen, n ? "****" : "");
         return;
     }

@@ -1,0 +1,183 @@
+/*
+ * test_auth_perm.c - the permission check as tables: who sees how much of
+ * a case, who may act on it as far as area scope goes, and masking.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "auth/auth.h"
+
+#define STREET "/150100/150103/150103003/"
+#define GRID   "/150100/150103/150103003/150103003001/150103003001001/"
+#define OTHER  "/150100/150105/150105002/150105002001/"
+
+/* The case under test: reported by user 7 in a grid of 光明路街道, and
+ * dispatched to unit 3. */
+static const struct case_scope the_case = {GRID, 7, 3};
+
+struct view_row {
+    const char *who;
+    struct principal p;
+    enum case_view want;
+};
+
+static const struct view_row views[] = {
+    {"the reporter", {7, ROLE_RESIDENT, NULL, 0}, VIEW_FULL},
+    {"another resident", {8, ROLE_RESIDENT, NULL, 0}, VIEW_PUBLIC},
+    {"grid worker of the grid", {20, ROLE_GRID_WORKER, GRID, 0}, VIEW_FULL},
+    {"grid worker elsewhere", {21, ROLE_GRID_WORKER, OTHER, 0}, VIEW_NONE},
+    {"city dispatcher", {30, ROLE_DISPATCHER, "/150100/", 0}, VIEW_FULL},
+    {"dispatcher of another district",
+     {31, ROLE_DISPATCHER, "/150100/150105/", 0},
+     VIEW_NONE},
+    {"the owning unit", {40, ROLE_UNIT, NULL, 3}, VIEW_MASKED},
+    {"another unit", {41, ROLE_UNIT, NULL, 4}, VIEW_NONE},
+    {"street supervisor", {50, ROLE_SUPERVISOR, STREET, 0}, VIEW_FULL},
+    {"supervisor elsewhere", {51, ROLE_SUPERVISOR, OTHER, 0}, VIEW_NONE},
+    {"city admin", {60, ROLE_ADMIN, "/150100/", 0}, VIEW_FULL},
+    {"a staff member who reported it",
+     {7, ROLE_DISPATCHER, OTHER, 0},
+     VIEW_FULL},
+};
+
+static void
+test_case_view(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(views) / sizeof(views[0]); i++) {
+        enum case_view got = perm_case_view(&views[i].p, &the_case);
+        if (got != views[i].want)
+            fail_msg("%s: view %d, expected %d", views[i].who, got,
+                     views[i].want);
+    }
+}
+
+struct action_row {
+    const char *who;
+    struct principal p;
+    enum case_action action;
+    bool want;
+};
+
+static const struct action_row actions[] = {
+    {"resident: the table decides",
+     {8, ROLE_RESIDENT, NULL, 0},
+     ACT_RATE,
+     true},
+    {"owning unit signs", {40, ROLE_UNIT, NULL, 3}, ACT_SIGN, true},
+    {"other unit signs", {41, ROLE_UNIT, NULL, 4}, ACT_SIGN, false},
+    {"city dispatcher accepts",
+     {30, ROLE_DISPATCHER, "/150100/", 0},
+     ACT_ACCEPT,
+     true},
+    {"district dispatcher elsewhere",
+     {31, ROLE_DISPATCHER, "/150100/150105/", 0},
+     ACT_ACCEPT,
+     false},
+    {"supervisor in street closes",
+     {50, ROLE_SUPERVISOR, STREET, 0},
+     ACT_CLOSE,
+     true},
+    {"supervisor elsewhere closes",
+     {51, ROLE_SUPERVISOR, OTHER, 0},
+     ACT_CLOSE,
+     false},
+    {"grid worker handles in grid",
+     {20, ROLE_GRID_WORKER, GRID, 0},
+     ACT_HANDLE,
+     true},
+    {"grid worker handles elsewhere",
+     {21, ROLE_GRID_WORKER, OTHER, 0},
+     ACT_HANDLE,
+     false},
+    {"staff who reported it rates",
+     {7, ROLE_DISPATCHER, OTHER, 0},
+     ACT_RATE,
+     true},
+    {"staff elsewhere rates", {31, ROLE_DISPATCHER, OTHER, 0}, ACT_RATE, false},
+};
+
+static void
+test_case_action(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
+        const char *why = NULL;
+        bool got =
+            perm_case_action(&actions[i].p, &the_case, actions[i].action, &why);
+        if (got != actions[i].want)
+            fail_msg("%s: got %d", actions[i].who, got);
+        if (!got && (!why || !*why))
+            fail_msg("%s: refused without a reason", actions[i].who);
+    }
+}
+
+static void
+test_allow(void **state)
+{
+    const struct principal admin = {1, ROLE_ADMIN, "/150100/", 0};
+    const struct principal disp = {2, ROLE_DISPATCHER, "/150100/150103/", 0};
+    const struct principal res = {3, ROLE_RESIDENT, NULL, 0};
+    const struct principal unit = {4, ROLE_UNIT, NULL, 9};
+    const char *why;
+
+    (void)state;
+    assert_true(perm_allow(&admin, PERM_USERS, STREET, &why));
+    assert_false(perm_allow(&disp, PERM_USERS, STREET, &why));
+    assert_true(perm_allow(&disp, PERM_STATS, STREET, &why));
+    assert_false(perm_allow(&disp, PERM_STATS, OTHER, &why));
+    assert_true(perm_allow(&res, PERM_STATS, OTHER, &why));
+    assert_false(perm_allow(&res, PERM_QUEUE, OTHER, &why));
+    assert_true(perm_allow(&unit, PERM_QUEUE, NULL, &why));
+    assert_false(perm_in_scope(&disp, "/150100/150105/"));
+    /* A prefix of the path, not of the code: 1501030 is not in 150103. */
+    assert_false(perm_in_scope(&disp, "/150100/1501030/"));
+}
+
+struct mask_row {
+    const char *in, *phone, *name;
+};
+
+static const struct mask_row masks[] = {
+    {"13800138001", "138****8001", "1**"},
+    {"张女士", "****", "张**"},
+    {"", "", ""},
+    {"12345", "****", "1**"},
+};
+
+static void
+test_masks(void **state)
+{
+    char out[64];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
+        perm_mask_phone(masks[i].in, out, sizeof(out));
+        assert_string_equal(out, masks[i].phone);
+        perm_mask_name(masks[i].in, out, sizeof(out));
+        assert_string_equal(out, masks[i].name);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_case_view),
+        cmocka_unit_test(test_case_action),
+        cmocka_unit_test(test_allow),
+        cmocka_unit_test(test_masks),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
