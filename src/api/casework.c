@@ -29,16 +29,7 @@ fail(struct cw_error *err, int status, const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err->message, sizeof(err->message), fmt, ap);
     va_end(ap);
-    switch (status) {
-    case 403:
-        return CG_EFORBIDDEN;
-    case 404:
-        return CG_ENOTFOUND;
-    case 409:
-        return CG_ECONFLICT;
-    default:
-        return status >= 500 ? CG_ERR : CG_EINVAL;
-    }
+    return http_status_err(status);
 }
 
 static int

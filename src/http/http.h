@@ -104,8 +104,8 @@ int http_json(struct http_req *r, int status, json_t *body);
  * the status so a handler can `return http_error(...)`. */
 int http_error(struct http_req *r, int status, const char *code,
                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* Answers an error from a CG_ code with a message. */
-int http_error_from(struct http_req *r, int err, const char *message);
+/* The CG_ error code that stands for an HTTP error status. */
+int http_status_err(int status);
 int http_raw(struct http_req *r, int status, const char *content_type,
              const void *data, size_t len);
 void http_set_cookie(struct http_req *r, const char *cookie);

@@ -47,8 +47,8 @@ http_json(struct http_req *r, int status, json_t *body)
     return CG_OK;
 }
 
-static int
-err_for_status(int status)
+int
+http_status_err(int status)
 {
     switch (status) {
     case 401:
@@ -83,31 +83,7 @@ http_error(struct http_req *r, int status, const char *code, const char *fmt,
     http_json(
         r, status,
         json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
-    return err_for_status(status);
-}
-
-int
-http_error_from(struct http_req *r, int err, const char *message)
-{
-    switch (err) {
-    case CG_EINVAL:
-        return http_error(r, 400, "invalid", "%s", message);
-    case CG_ENOTFOUND:
-        return http_error(r, 404, "not_found", "%s", message);
-    case CG_ECONFLICT:
-        return http_error(r, 409, "conflict", "%s", message);
-    case CG_EFORBIDDEN:
-        return http_error(r, 403, "forbidden", "%s", message);
-    case CG_ETOOBIG:
-        return http_error(r, 413, "too_large", "%s", message);
-    case CG_EUNSUPPORTED:
-        return http_error(r, 415, "unsupported_type", "%s", message);
-    default:
-        return http_error(r, 500, "internal",
-                          "the server could not complete this; it has been "
-                          "logged (%s)",
-                          message);
-    }
+    return http_status_err(status);
 }
 
 void
