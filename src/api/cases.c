@@ -26,6 +26,8 @@
 
 static int answer_cw(struct http_req *r, const struct cw_error *e);
 static void anonymise(json_t *o);
+static json_t *timeline(json_t *events, enum case_view view,
+                        const struct case_row *c);
 static json_t *case_for_viewer(struct http_req *r, int64_t id,
                                enum case_view *view);
 static int idem_replay(struct http_req *r, char *fp, const char **key,
@@ -57,6 +59,26 @@ anonymise(json_t *o)
         double v = json_number_value(json_object_get(loc, keys[i]));
         json_object_set_new(loc, keys[i], json_real(round(v * 1000) / 1000));
     }
+}
+
+/* The history as this viewer may see it: whoever did a step is named, but
+ * the reporter (and any resident) only to those who see the case whole. */
+static json_t *
+timeline(json_t *events, enum case_view view, const struct case_row *c)
+{
+    json_t *ev;
+    size_t i;
+
+    json_array_foreach(events, i, ev)
+    {
+        json_int_t actor = json_integer_value(json_object_get(ev, "actor_id"));
+        const char *role = json_string_value(json_object_get(ev, "actor_role"));
+        if (view != VIEW_FULL && ((c->reporter_id && actor == c->reporter_id) ||
+                                  (role && strcmp(role, "resident") == 0)))
+            json_object_del(ev, "actor");
+        json_object_del(ev, "actor_id");
+    }
+    return events;
 }
 
 /* Removes or masks what this viewer has no need to see, adds what they may
@@ -134,7 +156,8 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     }
     json_object_set_new(o, "allowed_actions", acts);
     json_object_set_new(o, "mine", json_boolean(f.is_reporter));
-    json_object_set_new(o, "events", store_case_events(db, id));
+    json_object_set_new(o, "events",
+                        timeline(store_case_events(db, id), *view, &c));
     return o;
 }
 

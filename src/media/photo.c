@@ -125,6 +125,22 @@ photo_ingest(const void *data, size_t len, const struct photo_limits *lim,
         goto out;
     }
 
+    /* A PNG states its size in its first chunk; read it before the
+     * library does, which refuses absurd sizes with a less useful error. */
+    if (strcmp(type, "png") == 0 && len >= 24) {
+        const unsigned char *p = data;
+        uint64_t w = (uint64_t)p[16] << 24 | p[17] << 16 | p[18] << 8 | p[19];
+        uint64_t h = (uint64_t)p[20] << 24 | p[21] << 16 | p[22] << 8 | p[23];
+        if (w * h > lim->max_pixels) {
+            rc = CG_ETOOBIG;
+            str_fmt(err, errlen,
+                    "the photo is %llu x %llu pixels; the limit is %llu "
+                    "pixels",
+                    (unsigned long long)w, (unsigned long long)h,
+                    (unsigned long long)lim->max_pixels);
+            goto out;
+        }
+    }
     img = load_header(data, len, type);
     if (img == NULL) {
         str_copy(err, errlen, MSG_BROKEN);

@@ -306,7 +306,7 @@ store_case_events(struct db *db, int64_t id)
     if (db_prepare(db,
                    "SELECT e.id, e.seq, e.at, e.actor_role, e.action,"
                    " e.from_state, e.to_state, e.note, u.name, e.rating,"
-                   " e.due_at, us.display_name, us.username"
+                   " e.due_at, us.display_name, us.username, e.actor_id"
                    " FROM events e LEFT JOIN units u ON u.id = e.unit_id"
                    " LEFT JOIN users us ON us.id = e.actor_id"
                    " WHERE e.case_id = ? ORDER BY e.seq",
@@ -321,7 +321,7 @@ store_case_events(struct db *db, int64_t id)
         json_array_append_new(
             arr,
             json_pack("{s:I, s:o, s:s, s:s, s:s, s:s?, s:s, s:s, s:s?,"
-                      " s:s?, s:s?, s:o, s:s?, s:o}",
+                      " s:s?, s:s?, s:o, s:s?, s:o, s:I}",
                       "seq", (json_int_t)db_col_int(st, 1), "at",
                       time_json(db_col_int(st, 2)), "actor_role",
                       db_col_text(st, 3), "action", db_col_text(st, 4),
@@ -332,7 +332,8 @@ store_case_events(struct db *db, int64_t id)
                       "due_at", time_json(db_col_int(st, 10)), "actor",
                       db_col_null(st, 11) ? db_col_text(st, 12)
                                           : db_col_text(st, 11),
-                      "photos", event_photos(db, db_col_int(st, 0))));
+                      "photos", event_photos(db, db_col_int(st, 0)), "actor_id",
+                      (json_int_t)db_col_int(st, 13)));
     }
     db_finalize(st);
     return arr;
