@@ -47,7 +47,7 @@ all: civicgrid
 
 civicgrid: $(BIN)
 ifeq ($(SAN),0)
-	@cp $(BIN) civicgrid
+	@cp $(BIN) civicgrid.tmp && mv -f civicgrid.tmp civicgrid
 endif
 
 $(BIN): $(OBJ) $(MAIN)

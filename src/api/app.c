@@ -66,7 +66,7 @@ app_reload_areas(struct app *a)
     a->geo = ix;
     pthread_rwlock_unlock(&a->geo_lock);
     geo_index_free(old);
-    log_info("msg=\"area index built\" areas=%zu", geo_index_count(ix));
+    log_debug("msg=\"area index built\" areas=%zu", geo_index_count(ix));
     return CG_OK;
 }
 

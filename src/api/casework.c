@@ -14,8 +14,6 @@
 static int fail(struct cw_error *err, int status, const char *code,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static int lc_fail(struct cw_error *err, enum lc_result r, const char *why);
-static int64_t deadline(struct app *a, const struct category *k,
-                        const struct area *area, int64_t from);
 static int check_photos(struct db *db, const char *const *photos, size_t n,
                         struct cw_error *err);
 
@@ -53,9 +51,9 @@ lc_fail(struct cw_error *err, enum lc_result r, const char *why)
 
 /* The deadline of a case reported at `from`: the category's limit for the
  * area's grid grade, in working time; five working days if it has none. */
-static int64_t
-deadline(struct app *a, const struct category *k, const struct area *area,
-         int64_t from)
+int64_t
+casework_deadline(struct app *a, const struct category *k,
+                  const struct area *area, int64_t from)
 {
     char grade = store_area_grade(store_db(a->store), area);
     int idx = grade == 'A' ? 0 : grade == 'C' ? 2 : 1;
@@ -213,7 +211,7 @@ casework_submit(struct app *a, const struct cw_actor *who,
     cn.reporter_name = rep->reporter_name;
     cn.reporter_phone = rep->reporter_phone;
     cn.reported_at = rep->reported_at ? rep->reported_at : cgtime_now();
-    cn.due_at = deadline(a, &k, &area, cn.reported_at);
+    cn.due_at = casework_deadline(a, &k, &area, cn.reported_at);
     cn.unit_id = unit.id;
     cn.route_reason = reason;
 
@@ -296,7 +294,7 @@ effects(struct app *a, const struct case_row *c, const struct cw_action *act,
     case ACT_REOPEN:
         if (store_category_get(db, c->category_code, &k) == CG_OK &&
             store_area_get(db, c->area_code, &area) == CG_OK)
-            ev->due_at = deadline(a, &k, &area, ev->at);
+            ev->due_at = casework_deadline(a, &k, &area, ev->at);
         break;
     case ACT_MERGE:
         if (act->target == c->id)

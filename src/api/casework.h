@@ -74,6 +74,12 @@ int casework_submit(struct app *a, const struct cw_actor *who,
 int casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
                  const struct cw_action *act, struct cw_error *err);
 
+/* The deadline of a case of category k in `area` reported at `from`: the
+ * category's limit for the grid's grade, counted in working time; five
+ * working days for a category without one. */
+int64_t casework_deadline(struct app *a, const struct category *k,
+                          const struct area *area, int64_t from);
+
 /* Where a new case of `category` in `area` goes, and why. */
 int casework_route(struct app *a, const char *category, const struct area *area,
                    struct unit *unit, char *why, size_t whylen);
