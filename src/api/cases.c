@@ -605,7 +605,7 @@ api_cases_list(struct http_req *r)
             q.reporter_id = p.user_id;
     } else if (s && strcmp(s, "mine") == 0) {
         q.reporter_id = p.user_id;
-    } else if (p.role == ROLE_UNIT && !(s && strcmp(s, "area") == 0)) {
+    } else if (p.role == ROLE_UNIT) {
         q.unit_id = p.unit_id;
     } else if (q.area_path) {
         if (!perm_allow(&p, PERM_QUEUE, q.area_path, &why))

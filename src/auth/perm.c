@@ -4,7 +4,8 @@
  * Every role except the resident works inside an area scope: a grid
  * worker's grid, a street office's street, a district center's district.
  * An area is inside the scope when the scope's path is a prefix of its
- * path.  Handling units act on what was dispatched to them, wherever it is.
+ * path.  Handling units see and act on what is assigned to them, wherever
+ * it is.
  * Residents act only on what they reported themselves.
  */
 #include <string.h>
@@ -31,9 +32,11 @@ perm_case_view(const struct principal *p, const struct case_scope *c)
     case ROLE_RESIDENT:
         return VIEW_PUBLIC;
     case ROLE_UNIT:
-        if (p->unit_id && p->unit_id == c->unit_id)
-            return VIEW_MASKED;
-        return perm_in_scope(p, c->area_path) ? VIEW_MASKED : VIEW_NONE;
+        /* A handling unit sees what is assigned to it, wherever it is,
+         * and nothing else: a city-wide department is not a city-wide
+         * reader. */
+        return p->unit_id && p->unit_id == c->unit_id ? VIEW_MASKED
+                                                       : VIEW_NONE;
     case ROLE_GRID_WORKER:
     case ROLE_DISPATCHER:
     case ROLE_SUPERVISOR:
