@@ -469,16 +469,17 @@ int
 api_case_events(struct http_req *r)
 {
     enum case_view view = VIEW_NONE;
-    json_t *o;
+    json_t *o, *body;
 
     o = case_for_viewer(r, r->id, &view);
     if (!o)
         return http_error(r, 404, "not_found",
                           "there is no case %lld that you may see",
                           (long long)r->id);
-    return http_json(r, 200,
-                     json_pack("{s:I, s:O}", "case_id", (json_int_t)r->id,
-                               "events", json_object_get(o, "events")));
+    body = json_pack("{s:I, s:O}", "case_id", (json_int_t)r->id, "events",
+                     json_object_get(o, "events"));
+    json_decref(o);
+    return http_json(r, 200, body);
 }
 
 int
