@@ -1,0 +1,373 @@
+// One case: what was reported, before and after photos side by side, the
+// whole history, and exactly the actions the server says this person may
+// take now (allowed_actions) — no more, no fewer. Each action has a small
+// form asking for what it needs (a reason, closing photos, a unit ...).
+// The loaded version goes with every action, so if someone else changed
+// the case meanwhile the server refuses and the page reloads it.
+
+import { api, request, uploadPhoto, newKey, cached } from '../api.js';
+import { h, clear, field, errorBox, toast, uid } from '../dom.js';
+import { t, stateLabel, actionLabel, roleLabel, ratingLabel, localName, fmtDateTime } from '../i18n.js';
+import { L, baseMap, pinIcon, areaLayer, GRID_MARK } from './map.js';
+import { stateBadge, loadUnits } from './widgets.js';
+
+const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'];
+
+// What each action asks for, mirroring the lifecycle table's needs. An
+// action not listed takes an optional note.
+const NEEDS = {
+  reject: ['note'],
+  rework: ['note'],
+  return: ['note'],
+  deny_extension: ['note'],
+  suspend: ['note'],
+  escalate: ['note'],
+  reopen: ['note'],
+  extend: ['note', 'days'],
+  handle: ['note', 'photos'],
+  self_handle: ['note', 'photos'],
+  dispatch: ['unit'],
+  merge: ['target'],
+  rate: ['rating'],
+};
+
+// Actions that move a case forward are primary; those that stop or send it
+// back are drawn as secondary or as a warning.
+const TONE = {
+  accept: 'primary', dispatch: 'primary', sign: 'primary', handle: 'primary', close: 'primary',
+  approve_extension: 'primary', resume: 'primary',
+  reject: 'danger', withdraw: 'danger', rework: 'warn', return: 'warn', deny_extension: 'warn',
+  escalate: 'warn', reopen: 'warn',
+};
+
+export function render(main, ctx) {
+  const id = Number(ctx.params.id);
+  let mapCleanup = null;
+  let disposed = false;
+
+  async function load(notice) {
+    try {
+      const c = await api.get(`/api/v1/cases/${id}`);
+      if (disposed) return;
+      draw(c);
+      if (notice) toast(notice, 'info');
+    } catch (e) {
+      if (disposed) return;
+      clear(main).append(h('div', { class: 'card empty' },
+        h('p', { class: 'form-error', role: 'alert' }, e.status === 404 || e.status === 403 ? t('case.notFound') + ' ' + e.message : e.message),
+        h('a', { class: 'btn btn-secondary', href: ctx.session.user.role === 'resident' ? '#/mine' : '#/queue' }, t('case.back'))));
+    }
+  }
+
+  function draw(c) {
+    if (mapCleanup) { mapCleanup(); mapCleanup = null; }
+    clear(main);
+    const user = ctx.session.user;
+    const isStaff = user.role !== 'resident';
+    const events = c.events || [];
+
+    const head = h('div', { class: 'case-page-head' },
+      h('a', { class: 'back-link', href: isStaff && !c.mine ? '#/queue' : '#/mine' }, '‹ ' + t('case.back')),
+      h('div', { class: 'case-title-row' },
+        h('h1', null, t('case.title', { id: `#${c.id}` })),
+        h('span', { id: 'case-state' }, stateBadge(c)),
+        c.overdue ? h('span', { class: 'badge badge-danger' }, t('case.overdue')) : null,
+        c.escalated ? h('span', { class: 'badge badge-warn' }, t('list.escalated')) : null),
+      c.title ? h('p', { class: 'case-subtitle' }, c.title) : null);
+
+    const description = h('section', { class: 'card case-desc-card' },
+      h('p', { class: 'case-description' }, c.description || ''),
+      h('p', { class: 'muted small' },
+        [localName(c.category), localName(c.area), c.address].filter(Boolean).join(' · ')));
+
+    const actions = actionPanel(c);
+    const details = detailsCard(c, isStaff);
+    const timeline = timelineCard(events);
+    const photos = compareCard(events);
+
+    let mapCard = null;
+    if (c.location) {
+      const mapEl = h('div', { class: 'map map-case', role: 'img', 'aria-label': t('map.case') });
+      mapCard = h('section', { class: 'card card-flush' }, mapEl);
+      requestAnimationFrame(() => {
+        if (disposed || !mapEl.isConnected) return;
+        const { map, ready } = baseMap(mapEl, ctx.session.config, { keepView: true, levels: ['street'] });
+        const ll = [c.location.lat, c.location.lon];
+        map.setView(ll, 16, { animate: false });
+        L.marker(ll, { icon: pinIcon(), keyboard: false, interactive: false }).addTo(map);
+        mapCleanup = () => map.remove();
+        const code = c.area?.code || '';
+        if (code.length >= 9) {
+          ready.then(() => cached('/api/v1/areas/geojson', { level: 'grid', within: code.slice(0, 9) }))
+            .then((fc) => {
+              if (disposed || !mapEl.isConnected) return;
+              areaLayer(fc, 'grid').addTo(map).eachLayer((l) => {
+                if (code.startsWith(l.feature?.properties?.code)) l.setStyle(GRID_MARK);
+              });
+            }).catch(() => { /* the outline is a help, not a need */ });
+        }
+      });
+    }
+
+    // On a desk the actions stay in sight beside the case; on a phone they
+    // come right after the photos (see .case-layout in style.css).
+    description.classList.add('slot-desc');
+    photos.classList.add('slot-photos');
+    timeline.classList.add('slot-timeline');
+    actions.classList.add('slot-actions');
+    details.classList.add('slot-details');
+    mapCard?.classList.add('slot-map');
+    main.append(head, h('div', { class: 'case-layout' },
+      h('div', { class: 'case-main' }, description, photos, timeline),
+      h('div', { class: 'case-side' }, actions, details, mapCard)));
+  }
+
+  function compareCard(events) {
+    const before = [];
+    const after = [];
+    for (const e of events) {
+      if (e.action === 'submit') before.push(...(e.photos || []));
+      if (e.action === 'handle' || e.action === 'self_handle') after.push(...(e.photos || []));
+    }
+    const figure = (cls, label, list) => h('figure', { class: `compare-side ${cls}` },
+      h('figcaption', null, label),
+      list.length
+        ? h('div', { class: 'compare-photos' }, ...list.map((p, i) => h('a', {
+          href: p.url, target: '_blank', rel: 'noopener', 'aria-label': `${label} ${i + 1}: ${t('case.photo.open')}`,
+        }, h('img', { src: p.url, alt: `${label} ${i + 1}`, width: p.width, height: p.height }))))
+        : h('div', { class: 'compare-empty' }, t('case.noPhotos')));
+    return h('section', { class: 'card compare', id: 'photo-compare' },
+      figure('before', t('case.before'), before),
+      figure('after', t('case.after'), after));
+  }
+
+  function detailsCard(c, isStaff) {
+    const rows = [];
+    const add = (k, v, cls) => { if (v) rows.push(h('div', { class: 'dl-row ' + (cls || '') }, h('dt', null, t(k)), h('dd', null, v))); };
+    add('case.ref', c.ref);
+    add('case.state', stateLabel(c.state, c.state_label));
+    add('case.category', c.category ? `${localName(c.category)}（${c.category.code}）` : '');
+    add('case.area', localName(c.area));
+    add('case.address', c.address);
+    add('case.unit', c.unit);
+    add('case.reported', fmtDateTime(c.reported_at));
+    add('case.due', c.due_at ? fmtDateTime(c.due_at) : '', c.overdue ? 'overdue' : '');
+    add('case.closed', fmtDateTime(c.closed_at));
+    if (c.reporter && !c.mine) {
+      add('case.reporter', c.reporter.name);
+      add('case.phone', c.reporter.phone);
+    }
+    if (isStaff) add('case.route', c.route_reason);
+    add('case.rating', c.rating ? ratingLabel(c.rating) : '', 'rating');
+    return h('section', { class: 'card', id: 'case-details' }, h('dl', { class: 'details' }, rows));
+  }
+
+  function timelineCard(events) {
+    const ol = h('ol', { class: 'timeline', id: 'timeline' });
+    for (const e of [...events].reverse()) {
+      ol.append(h('li', { class: `tl-item tl-${e.action}` },
+        h('div', { class: 'tl-dot', 'aria-hidden': 'true' }),
+        h('div', { class: 'tl-body' },
+          h('div', { class: 'tl-head' },
+            h('strong', null, actionLabel(e.action, e.action_label)),
+            e.to && e.to !== e.from ? h('span', { class: `badge badge-sm state-${e.to}` }, stateLabel(e.to, e.to_label)) : null,
+            h('time', { datetime: e.at }, fmtDateTime(e.at))),
+          h('div', { class: 'tl-who muted small' },
+            t('case.event.by', { actor: e.actor || '—', role: roleLabel(e.actor_role) })),
+          e.note ? h('p', { class: 'tl-note' }, e.note) : null,
+          e.unit && e.action === 'dispatch' ? h('p', { class: 'small' }, t('case.event.unit', { unit: e.unit })) : null,
+          e.rating ? h('p', { class: 'small' }, t('case.event.rating', { rating: ratingLabel(e.rating) })) : null,
+          e.photos?.length ? h('div', { class: 'tl-photos' }, ...e.photos.map((p) =>
+            h('a', { href: p.url, target: '_blank', rel: 'noopener', 'aria-label': t('case.photo.open') },
+              h('img', { src: p.thumb_url, alt: '', loading: 'lazy', width: 64, height: 64 })))) : null)));
+    }
+    return h('section', { class: 'card' }, h('h2', null, t('case.timeline')), ol);
+  }
+
+  function actionPanel(c) {
+    const allowed = (c.allowed_actions || []).map((a) => a.action);
+    const box = h('section', { class: 'card actions-card', id: 'case-actions', 'aria-labelledby': 'actions-h' },
+      h('h2', { id: 'actions-h' }, t('case.actions')));
+    if (c.rating) {
+      box.append(h('p', { class: 'rating-shown', id: 'rating-shown' },
+        t('case.rating') + '：', h('strong', null, ratingLabel(c.rating))));
+    }
+    if (!allowed.length) {
+      box.append(h('p', { class: 'muted' }, t('case.noActions')));
+      return box;
+    }
+    const formSlot = h('div', { class: 'action-form-slot' });
+    const buttons = h('div', { class: 'action-buttons' });
+    for (const a of allowed) {
+      if (a === 'rate') {
+        box.append(ratePanel(c));
+        continue;
+      }
+      const btn = h('button', { type: 'button', class: `btn btn-${TONE[a] || 'secondary'}`,
+        dataset: { action: a }, 'aria-expanded': 'false' }, actionLabel(a));
+      btn.addEventListener('click', () => {
+        for (const b of buttons.children) b.setAttribute('aria-expanded', 'false');
+        btn.setAttribute('aria-expanded', 'true');
+        clear(formSlot).append(actionForm(c, a, () => {
+          btn.setAttribute('aria-expanded', 'false');
+          clear(formSlot);
+          btn.focus();
+        }));
+        formSlot.querySelector('textarea, select, input, button[type=submit]')?.focus();
+      });
+      buttons.append(btn);
+    }
+    if (buttons.children.length) box.append(buttons, formSlot);
+    return box;
+  }
+
+  // Rating is one tap: 满意 / 基本满意 / 不满意, with an optional word.
+  function ratePanel(c) {
+    const note = h('textarea', { rows: 2, maxlength: 2000, placeholder: t('form.note.ph') });
+    const err = errorBox();
+    const row = h('div', { class: 'rating-buttons', role: 'group', 'aria-label': t('case.rate.prompt') });
+    for (const r of RATINGS) {
+      row.append(h('button', { type: 'button', class: `btn rating-btn rating-${r}`, dataset: { rating: r },
+        onclick: async () => {
+          for (const x of row.children) x.disabled = true;
+          err.show('');
+          const ok = await act(c, { action: 'rate', rating: r, note: note.value.trim() || undefined }, err,
+            t('case.rated', { rating: ratingLabel(r) }));
+          if (!ok) for (const x of row.children) x.disabled = false;
+        } }, ratingLabel(r)));
+    }
+    return h('div', { class: 'rate-panel', id: 'rate-panel' },
+      h('p', { class: 'rate-prompt' }, t('case.rate.prompt')), row,
+      field(t('case.rate.note'), note), err);
+  }
+
+  function actionForm(c, action, onCancel) {
+    const needs = NEEDS[action] || [];
+    const parts = [];
+    const err = errorBox();
+    const key = newKey();
+    let note = null; let unit = null; let target = null; let days = null; let files = null;
+    const previews = h('ul', { class: 'photo-previews' });
+    const chosen = [];
+
+    if (action === 'withdraw') parts.push(h('p', { class: 'warn' }, t('form.confirm.withdraw')));
+    if (needs.includes('unit')) {
+      unit = h('select', { name: 'unit', required: true }, h('option', { value: '' }, t('report.category.choose')));
+      loadUnits().then((units) => {
+        for (const u of units) {
+          const suggested = u.id === c.unit_id;
+          unit.append(h('option', { value: u.code, selected: suggested },
+            u.name + (suggested ? t('form.unit.suggested') : '')));
+        }
+      }).catch((e) => err.show(e.message));
+      parts.push(field(t('form.unit'), unit));
+    }
+    if (needs.includes('target')) {
+      target = h('input', { name: 'target', type: 'number', min: 1, inputmode: 'numeric', required: true });
+      parts.push(field(t('form.target'), target));
+    }
+    if (needs.includes('days')) {
+      days = h('input', { name: 'days', type: 'number', min: 1, max: 60, value: '3', inputmode: 'numeric', required: true });
+      parts.push(field(t('form.days'), days));
+    }
+    if (needs.includes('photos')) {
+      files = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true,
+        class: 'visually-hidden', id: uid('photo'), name: 'photo' });
+      const label = h('label', { for: files.id, class: 'btn btn-secondary photo-add' },
+        h('span', { class: 'icon-camera', 'aria-hidden': 'true' }), t('report.photos.add'));
+      files.addEventListener('change', () => {
+        for (const f of [...files.files].slice(0, 9 - chosen.length)) chosen.push({ file: f, url: URL.createObjectURL(f) });
+        files.value = '';
+        clear(previews);
+        chosen.forEach((p, i) => previews.append(h('li', null,
+          h('img', { src: p.url, alt: t('report.photos.preview', { n: i + 1 }) }))));
+      });
+      parts.push(h('fieldset', { class: 'plain' }, h('legend', null, t('form.photos')), previews, label, files));
+    }
+    note = h('textarea', { name: 'note', rows: 3, maxlength: 2000, placeholder: t('form.note.ph'),
+      required: needs.includes('note') });
+    parts.push(field(needs.includes('note') ? t('form.note.required') : t('form.note'), note));
+
+    const submit = h('button', { type: 'submit', class: `btn btn-${TONE[action] === 'danger' ? 'danger' : 'primary'}` },
+      t('form.submit', { action: actionLabel(action) }));
+    const form = h('form', { class: 'action-form', novalidate: true, dataset: { action } },
+      h('h3', null, actionLabel(action)), ...parts, err,
+      h('div', { class: 'form-buttons' }, submit,
+        h('button', { type: 'button', class: 'btn btn-ghost', onclick: onCancel }, t('form.cancel'))));
+
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.show('');
+      const body = { action, version: c.version };
+      if (note.value.trim()) body.note = note.value.trim();
+      if (needs.includes('note') && !body.note) { err.show(t('form.need.note')); note.focus(); return; }
+      if (unit) { if (!unit.value) { err.show(t('form.need.unit')); unit.focus(); return; } body.unit = unit.value; }
+      if (target) {
+        const n = Number(target.value);
+        if (!Number.isInteger(n) || n < 1) { err.show(t('form.need.target')); target.focus(); return; }
+        body.target = n;
+      }
+      if (days) {
+        const n = Number(days.value);
+        if (!Number.isInteger(n) || n < 1 || n > 60) { err.show(t('form.need.days')); days.focus(); return; }
+        body.days = n;
+      }
+      if (files && !chosen.length) { err.show(t('form.need.photo')); files.focus(); return; }
+      submit.disabled = true;
+      try {
+        if (chosen.length) {
+          body.photos = [];
+          for (let i = 0; i < chosen.length; i++) {
+            submit.textContent = t('form.uploading', { n: i + 1, total: chosen.length });
+            if (!chosen[i].hash) chosen[i].hash = (await uploadPhoto(chosen[i].file)).hash;
+            body.photos.push(chosen[i].hash);
+          }
+        }
+        submit.textContent = t('form.busy');
+      } catch (e) {
+        err.show(e.message);
+        submit.disabled = false;
+        submit.textContent = t('form.submit', { action: actionLabel(action) });
+        return;
+      }
+      const ok = await act(c, body, err, t('case.done', { action: actionLabel(action) }), key);
+      if (ok) for (const p of chosen) URL.revokeObjectURL(p.url);
+      else {
+        submit.disabled = false;
+        submit.textContent = t('form.submit', { action: actionLabel(action) });
+      }
+    });
+    return form;
+  }
+
+  // Sends one action. On success the answer is the case as it now is; on a
+  // version conflict the page shows the case as someone else left it.
+  async function act(c, body, err, doneMessage, key) {
+    if (!body.version) body.version = c.version;
+    try {
+      const ans = await request(`/api/v1/cases/${c.id}/actions`, {
+        method: 'POST', json: body, headers: { 'Idempotency-Key': key || newKey() },
+      });
+      toast(doneMessage, 'success');
+      if (ans && ans.events) draw(ans);
+      else ctx.go('#/queue');
+      return true;
+    } catch (e) {
+      if (e.status === 409) {
+        // Someone else moved the case on: show it as it now is.
+        await load(e.code === 'stale_version' || e.code === 'conflict' ? t('case.stale') : e.message);
+        return false;
+      }
+      err.show(e.message);
+      return false;
+    }
+  }
+
+  main.append(h('p', { class: 'loading', role: 'status' }, t('app.loading')));
+  load();
+  return () => {
+    disposed = true;
+    if (mapCleanup) mapCleanup();
+  };
+}
+
