@@ -25,7 +25,7 @@
 #define MAX_PHOTOS 9
 
 static int answer_cw(struct http_req *r, const struct cw_error *e);
-static void anonymise(json_t *o);
+static void anonymise(struct db *db, json_t *o);
 static json_t *timeline(json_t *events, enum case_view view,
                         const struct case_row *c);
 static json_t *case_for_viewer(struct http_req *r, int64_t id,
@@ -42,14 +42,19 @@ answer_cw(struct http_req *r, const struct cw_error *e)
 }
 
 /* What anyone may see of a case: no reporter, no address, no outside
- * reference, and the place rounded to about 100 m, near enough to find the
- * problem, not the door. */
+ * reference, the place rounded to about 100 m, and the area no finer than
+ * the unit grid (a compound or a building would point at the reporter's
+ * home).  Near enough to find the problem, not the door. */
 static void
-anonymise(json_t *o)
+anonymise(struct db *db, json_t *o)
 {
     json_t *loc = json_object_get(o, "location");
     const char *const keys[] = {"lon", "lat"};
+    const char *code =
+        json_string_value(json_object_get(json_object_get(o, "area"), "code"));
+    struct area a;
     size_t i;
+    int guard = 0;
 
     json_object_del(o, "reporter");
     json_object_del(o, "address");
@@ -59,6 +64,13 @@ anonymise(json_t *o)
         double v = json_number_value(json_object_get(loc, keys[i]));
         json_object_set_new(loc, keys[i], json_real(round(v * 1000) / 1000));
     }
+    if (!code || store_area_get(db, code, &a) != CG_OK)
+        return;
+    while (a.level > AREA_GRID && a.parent[0] && guard++ < 8)
+        if (store_area_get(db, a.parent, &a) != CG_OK)
+            return;
+    json_object_set_new(
+        o, "area", json_pack("{s:s, s:s}", "code", a.code, "name", a.name));
 }
 
 /* The history as this viewer may see it: whoever did a step is named, but
@@ -90,6 +102,7 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     struct principal p;
     struct case_scope scope;
     struct case_row c;
+    struct cw_actor who;
     struct lc_facts f;
     json_t *o, *rep, *acts;
     uint64_t allowed;
@@ -111,7 +124,7 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     rep = json_object_get(o, "reporter");
     switch (*view) {
     case VIEW_PUBLIC:
-        anonymise(o);
+        anonymise(db, o);
         break;
     case VIEW_MASKED:
         if (json_string_value(json_object_get(rep, "phone"))) {
@@ -134,14 +147,9 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     default:
         break;
     }
-    memset(&f, 0, sizeof(f));
-    f.state = c.state;
-    f.role = p.role;
-    f.is_reporter = p.user_id && p.user_id == c.reporter_id;
-    f.is_owner_unit =
-        (p.unit_id && p.unit_id == c.unit_id) ||
-        (p.role == ROLE_GRID_WORKER && perm_in_scope(&p, c.area_path));
-    f.last_rating = c.state == ST_CLOSED ? c.rating : RATING_NONE;
+    memset(&who, 0, sizeof(who));
+    who.p = p;
+    casework_facts(&who, &c, &f);
     allowed = lifecycle_allowed(&lc_complaint, &f);
     acts = json_array();
     for (i = 0; i < ACT__COUNT; i++) {
@@ -276,70 +284,88 @@ api_photos_upload(struct http_req *r)
                                "thumb_url", thumb));
 }
 
-/* Reads a multipart report into the same JSON shape a JSON report has,
- * storing its photos on the way.  Returns the object or NULL (answered). */
+/* A form part that carries a file (a photo) rather than a field. */
+static bool
+is_file_part(const struct multipart_part *p)
+{
+    return p->filename[0] || strcmp(p->name, "photo") == 0;
+}
+
+/* Reads the fields of a multipart report into the same JSON shape a JSON
+ * report has; files are left for form_photos().  A text field "photos"
+ * lists photo hashes separated by commas.  Returns the object or NULL
+ * (answered). */
 static json_t *
 report_from_form(struct http_req *r)
 {
-    static const char *const text[] = {
-        "title",   "description",   "category",       "area", "address",
-        "channel", "reporter_name", "reporter_phone", "crs",  "note",
-        NULL,
-    };
-    json_t *o = json_object(), *photos = json_array();
-    char hash[65];
+    json_t *o = json_object();
     int i;
 
     for (i = 0; i < r->nparts; i++) {
         const struct multipart_part *p = &r->parts[i];
-        const char *const *t;
-        char *v;
+        json_t *v = NULL;
+        char *text;
 
-        if (strcmp(p->name, "photo") == 0 || strcmp(p->name, "photos") == 0) {
-            if (p->len == 0)
-                continue;
-            if (json_array_size(photos) == MAX_PHOTOS) {
-                http_error(r, 422, "too_many_photos",
-                           "at most %d photos per report", MAX_PHOTOS);
-                goto fail;
-            }
-            if (store_upload(r, p, hash) != CG_OK)
-                goto fail;
-            json_array_append_new(photos, json_string(hash));
+        if (is_file_part(p))
             continue;
-        }
-        v = str_ndup(p->data, p->len);
-        for (t = text; *t; t++)
-            if (strcmp(*t, p->name) == 0)
-                break;
-        if (*t) {
-            json_object_set_new(o, p->name, json_stringn(v, p->len));
-        } else if (strcmp(p->name, "lon") == 0 || strcmp(p->name, "lat") == 0) {
+        text = str_ndup(p->data, p->len);
+        if (strcmp(p->name, "lon") == 0 || strcmp(p->name, "lat") == 0) {
             double d;
-            if (str_to_double(v, &d) != CG_OK) {
-                free(v);
-                http_error(r, 400, "invalid_field",
-                           "field '%s' must be a number", p->name);
-                goto fail;
-            }
-            json_object_set_new(o, p->name, json_real(d));
+            if (str_to_double(text, &d) == CG_OK)
+                v = json_real(d);
         } else if (strcmp(p->name, "self_handle") == 0) {
-            json_object_set_new(
-                o, p->name,
-                json_boolean(strcmp(v, "true") == 0 || strcmp(v, "1") == 0));
+            v = json_boolean(strcmp(text, "true") == 0 ||
+                             strcmp(text, "1") == 0);
+        } else if (strcmp(p->name, "photos") == 0) {
+            const char *q = text;
+            v = json_array();
+            while (*q) {
+                size_t n = strcspn(q, ", ");
+                if (n)
+                    json_array_append_new(v, json_stringn(q, n));
+                q += n + (q[n] != '\0');
+            }
         } else {
-            json_object_set_new(o, p->name, json_stringn(v, p->len));
+            v = json_stringn(p->data, p->len);
         }
-        free(v);
+        free(text);
+        if (!v) {
+            http_error(r, 400, "invalid_field",
+                       "field '%.64s' is not valid: a number for lon and "
+                       "lat, UTF-8 text otherwise",
+                       p->name);
+            json_decref(o);
+            return NULL;
+        }
+        json_object_set_new(o, p->name, v);
     }
-    if (json_array_size(photos))
-        json_object_set(o, "photos", photos);
-    json_decref(photos);
     return o;
-fail:
-    json_decref(photos);
-    json_decref(o);
-    return NULL;
+}
+
+/* Runs the photos of a multipart report through the pipeline, once its
+ * fields have passed validation, and adds their hashes to body.photos. */
+static int
+form_photos(struct http_req *r, json_t *body)
+{
+    json_t *photos = json_object_get(body, "photos");
+    char hash[65];
+    int i, rc;
+
+    if (!photos) {
+        photos = json_array();
+        json_object_set_new(body, "photos", photos);
+    }
+    for (i = 0; i < r->nparts; i++) {
+        if (!is_file_part(&r->parts[i]) || r->parts[i].len == 0)
+            continue;
+        if (json_array_size(photos) == MAX_PHOTOS)
+            return http_error(r, 422, "too_many_photos",
+                              "at most %d photos per report", MAX_PHOTOS);
+        if ((rc = store_upload(r, &r->parts[i], hash)) != CG_OK)
+            return rc;
+        json_array_append_new(photos, json_string(hash));
+    }
+    return CG_OK;
 }
 
 int
@@ -383,6 +409,8 @@ api_cases_create(struct http_req *r)
                                         "send the report as JSON or as "
                                         "multipart/form-data");
     if ((rc = validate_body(r, body, fields)) != CG_OK)
+        goto out;
+    if (r->nparts && (rc = form_photos(r, body)) != CG_OK)
         goto out;
     memset(&rep, 0, sizeof(rep));
     rep.title = body_str(body, "title");
@@ -537,6 +565,15 @@ api_case_action(struct http_req *r)
     memset(&who, 0, sizeof(who));
     api_principal(r, &who.p);
     rc = casework_act(api_app(r), &who, r->id, &act, &err);
+    if (rc != CG_OK && key) {
+        /* A retry that raced its original: once the original committed,
+         * the retry gets its answer, not the conflict it ran into. */
+        bool again;
+        if (idem_replay(r, fp, &key, &again) == CG_OK && again)
+            return CG_OK;
+        if (r->answered)
+            return CG_ECONFLICT;
+    }
     if (rc != CG_OK)
         return answer_cw(r, &err);
     o = case_for_viewer(r, r->id, &view);
@@ -625,7 +662,7 @@ api_cases_list(struct http_req *r)
         json_object_del(it, "reporter");
         json_object_del(it, "route_reason");
         if (public_view)
-            anonymise(it);
+            anonymise(api_db(r), it);
     }
     return http_json(r, 200,
                      json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total",

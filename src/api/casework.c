@@ -79,6 +79,25 @@ check_photos(struct db *db, const char *const *photos, size_t n,
     return CG_OK;
 }
 
+void
+casework_facts(const struct cw_actor *who, const struct case_row *c,
+               struct lc_facts *f)
+{
+    const struct principal *p = &who->p;
+
+    memset(f, 0, sizeof(*f));
+    f->state = c->state;
+    f->role = p->role;
+    f->is_reporter =
+        who->history || (p->user_id && p->user_id == c->reporter_id);
+    /* A grid worker answers for the cases of their own grid as its unit
+     * does. */
+    f->is_owner_unit =
+        who->history || (p->unit_id && p->unit_id == c->unit_id) ||
+        (p->role == ROLE_GRID_WORKER && perm_in_scope(p, c->area_path));
+    f->last_rating = c->state == ST_CLOSED ? c->rating : RATING_NONE;
+}
+
 int
 casework_route(struct app *a, const char *category, const struct area *area,
                struct unit *unit, char *why, size_t whylen)
@@ -91,14 +110,12 @@ casework_route(struct app *a, const char *category, const struct area *area,
     if (rc != CG_OK)
         return rc;
     if (k.unit_code[0] && store_unit_by_code(db, k.unit_code, unit) == CG_OK) {
-        str_fmt(why, whylen, "%s %s is handled by %s", k.code, k.name,
-                unit->name);
+        str_fmt(why, whylen, "%s %s 由%s负责处置", k.code, k.name, unit->name);
         return CG_OK;
     }
     rc = store_unit_territorial(db, area, unit);
     if (rc == CG_OK)
-        str_fmt(why, whylen,
-                "no department owns %s %s; %s is the territorial owner of %s",
+        str_fmt(why, whylen, "%s %s 无专业部门负责，由属地单位%s兜底（%s）",
                 k.code, k.name, unit->name, area->name);
     return rc;
 }
@@ -261,9 +278,19 @@ out:
 
 /* Fills in what an action changes besides the state: the unit, the
  * deadline, the rating.  Returns CG_OK or a failure in err. */
+/* Whether the actor may see case c at all. */
+static bool
+visible(const struct cw_actor *who, const struct case_row *c)
+{
+    struct case_scope scope = {c->area_path, c->reporter_id, c->unit_id};
+
+    return who->history || perm_case_view(&who->p, &scope) != VIEW_NONE;
+}
+
 static int
-effects(struct app *a, const struct case_row *c, const struct cw_action *act,
-        struct case_event *ev, int64_t *parent, struct cw_error *err)
+effects(struct app *a, const struct cw_actor *who, const struct case_row *c,
+        const struct cw_action *act, struct case_event *ev, int64_t *parent,
+        struct cw_error *err)
 {
     struct db *db = store_db(a->store);
     struct case_row target;
@@ -300,8 +327,10 @@ effects(struct app *a, const struct case_row *c, const struct cw_action *act,
         if (act->target == c->id)
             return fail(err, 422, "invalid_target",
                         "a case cannot be merged into itself");
-        if (store_case_get(db, act->target, &target) != CG_OK)
-            return fail(err, 422, "invalid_target", "there is no case %lld",
+        if (store_case_get(db, act->target, &target) != CG_OK ||
+            !visible(who, &target))
+            return fail(err, 422, "invalid_target",
+                        "there is no case %lld that you may see",
                         (long long)act->target);
         if (!case_state_is_open(target.state) || target.state == ST_SUBMITTED)
             return fail(err, 409, "invalid_target",
@@ -357,16 +386,7 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
         rc = fail(err, 403, "forbidden", "%s", why);
         goto out;
     }
-    memset(&f, 0, sizeof(f));
-    f.state = c.state;
-    f.role = who->p.role;
-    f.is_reporter =
-        who->history || (who->p.user_id && who->p.user_id == c.reporter_id);
-    f.is_owner_unit = who->history ||
-                      (who->p.unit_id && who->p.unit_id == c.unit_id) ||
-                      (who->p.role == ROLE_GRID_WORKER &&
-                       perm_in_scope(&who->p, c.area_path));
-    f.last_rating = c.state == ST_CLOSED ? c.rating : RATING_NONE;
+    casework_facts(who, &c, &f);
     f.has_note = act->note && *act->note;
     f.nphotos = (int)act->nphotos;
     /* History from another system carries no photos: its feedback is
@@ -399,7 +419,7 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     ev.note = act->note;
     ev.photos = act->photos;
     ev.nphotos = act->nphotos;
-    if ((rc = effects(a, &c, act, &ev, &parent, err)) != CG_OK)
+    if ((rc = effects(a, who, &c, act, &ev, &parent, err)) != CG_OK)
         goto out;
     rc = store_case_apply(db, &c, &ev, parent);
     if (rc == CG_OK && act->idem_key)

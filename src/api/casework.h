@@ -74,6 +74,11 @@ int casework_submit(struct app *a, const struct cw_actor *who,
 int casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
                  const struct cw_action *act, struct cw_error *err);
 
+/* What the lifecycle table needs to know about the actor and the case
+ * (the request's own fields left empty). */
+void casework_facts(const struct cw_actor *who, const struct case_row *c,
+                    struct lc_facts *f);
+
 /* The deadline of a case of category k in `area` reported at `from`: the
  * category's limit for the grid's grade, counted in working time; five
  * working days for a category without one. */

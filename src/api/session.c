@@ -91,11 +91,19 @@ api_session_create(struct http_req *r)
     char digest[AUTH_DIGEST_LEN], cookie[256], when[CGTIME_LEN];
     struct app *a = api_app(r);
     struct user u;
-    int64_t expires;
+    const char *proto, *secure;
+    json_t *who;
+    int64_t expires, wait;
     int rc;
 
     if ((rc = validate_body(r, r->json, fields)) != CG_OK)
         return rc;
+    wait = auth_throttle_wait(body_str(r->json, "username"), cgtime_now());
+    if (wait > 0)
+        return http_error(r, 429, "too_many_attempts",
+                          "too many wrong passwords for this account; try "
+                          "again in %lld minutes",
+                          (long long)(wait + 59) / 60);
     rc = store_user_by_name(api_db(r), body_str(r->json, "username"), &u, hash,
                             sizeof(hash));
     if (rc != CG_OK && rc != CG_ENOTFOUND)
@@ -108,30 +116,43 @@ api_session_create(struct http_req *r)
         !auth_password_verify(hash, body_str(r->json, "password"))) {
         log_info("msg=\"sign-in refused\" username=\"%.64s\"",
                  body_str(r->json, "username"));
+        auth_throttle_fail(body_str(r->json, "username"), cgtime_now());
         return http_error(r, 401, "bad_credentials",
                           "the username or the password is wrong");
     }
+    auth_throttle_clear(body_str(r->json, "username"));
+    /* The answer is built before the session exists, so a failure leaves
+     * no session behind. */
+    who = user_json(r, &u);
+    if (!who)
+        return http_error(r, 500, "internal",
+                          "your account could not be "
+                          "read");
     auth_token_new(token);
     auth_token_new(csrf);
     auth_token_digest(token, digest);
     expires = cgtime_now() + a->session_ttl;
-    if (store_session_add(api_db(r), digest, u.id, csrf, expires) != CG_OK)
+    if (store_session_add(api_db(r), digest, u.id, csrf, expires) != CG_OK) {
+        json_decref(who);
         return http_error(r, 503, "unavailable", "try again in a moment");
+    }
+    /* Behind a TLS-terminating proxy the cookies are marked Secure. */
+    proto = http_header(r, "X-Forwarded-Proto");
+    secure = proto && strcmp(proto, "https") == 0 ? "; Secure" : "";
     str_fmt(cookie, sizeof(cookie),
-            "cg_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
-            token, (long long)a->session_ttl);
+            "cg_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+            token, (long long)a->session_ttl, secure);
     http_set_cookie(r, cookie);
     str_fmt(cookie, sizeof(cookie),
-            "cg_csrf=%s; Path=/; SameSite=Strict; Max-Age=%lld", csrf,
-            (long long)a->session_ttl);
+            "cg_csrf=%s; Path=/; SameSite=Strict; Max-Age=%lld%s", csrf,
+            (long long)a->session_ttl, secure);
     http_set_cookie(r, cookie);
     cgtime_display(expires, when);
     log_info("msg=\"signed in\" user=%s role=%s", u.username,
              role_name(u.role));
     return http_json(r, 201,
                      json_pack("{s:s, s:s, s:s, s:o}", "token", token, "csrf",
-                               csrf, "expires_at", when, "user",
-                               user_json(r, &u)));
+                               csrf, "expires_at", when, "user", who));
 }
 
 int
@@ -147,6 +168,7 @@ api_session_delete(struct http_req *r)
     }
     http_set_cookie(r, "cg_session=; Path=/; HttpOnly; SameSite=Strict; "
                        "Max-Age=0");
+    http_set_cookie(r, "cg_csrf=; Path=/; SameSite=Strict; Max-Age=0");
     return http_json(r, 200, json_pack("{s:b}", "signed_out", 1));
 }
 

@@ -36,10 +36,10 @@ figures_json(const struct metric_counts *c, json_t *top)
                     : m[i].is_rate || strcmp(m[i].key, "avg_close_hours") == 0
                         ? json_real(m[i].value)
                         : json_integer((json_int_t)m[i].value);
-        json_t *o =
-            json_pack("{s:s, s:s, s:s, s:s, s:O}", "key", m[i].key, "label_zh",
-                      m[i].label_zh, "label_en", m[i].label_en, "formula",
-                      m[i].formula, "value", v);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "key", m[i].key,
+                              "label_zh", m[i].label_zh, "label_en",
+                              m[i].label_en, "formula", m[i].formula,
+                              "formula_zh", m[i].formula_zh, "value", v);
         if (m[i].is_rate) {
             json_object_set_new(o, "numerator", json_integer(m[i].num));
             json_object_set_new(o, "denominator", json_integer(m[i].den));
@@ -136,14 +136,15 @@ api_stats(struct http_req *r)
     } else if (p.role != ROLE_RESIDENT && p.area_path) {
         str_copy(path, sizeof(path), p.area_path);
     }
-    if (p.role == ROLE_UNIT && !path[0]) {
+    if (p.role == ROLE_UNIT) {
+        /* A unit's figures are those of its own cases. */
         q.unit_id = p.unit_id;
     } else if (!perm_allow(&p, PERM_STATS, path[0] ? path : "/", &why)) {
         return http_error(r, 403, "forbidden", "%s", why);
     }
     q.area_path = path[0] ? path : NULL;
     q.category = http_query(r, "category");
-    if ((s = http_query(r, "unit"))) {
+    if ((s = http_query(r, "unit")) && p.role != ROLE_UNIT) {
         if (str_to_i64(s, 1, INT64_MAX, &v) != CG_OK)
             return http_error(r, 400, "invalid_query",
                               "unit must be a unit id");

@@ -16,7 +16,15 @@
 
 #include "http/http.h"
 
-enum field_type { F_STRING, F_INT, F_NUMBER, F_BOOL, F_STRINGS, F_OBJECT };
+enum field_type {
+    F_STRING,
+    F_INT,
+    F_NUMBER,
+    F_BOOL,
+    F_STRINGS, /* a list of strings */
+    F_OBJECT,
+    F_LIST /* a list of anything, checked by the caller */
+};
 
 struct field {
     const char *name;
@@ -29,6 +37,18 @@ struct field {
     {                                                                          \
         NULL, F_STRING, false, 0, 0                                            \
     }
+
+/* Why an object was refused: the HTTP status it deserves (400 or 422), a
+ * stable code and a sentence naming the field. */
+struct field_error {
+    int status;
+    const char *code;
+    char message[256];
+};
+
+/* CG_OK, or CG_EINVAL with e filled. */
+int validate_fields(const json_t *body, const struct field *fields,
+                    struct field_error *e);
 
 /* CG_OK, or an answered 400/422 and its error code. */
 int validate_body(struct http_req *r, const json_t *body,

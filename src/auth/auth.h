@@ -26,6 +26,17 @@ bool auth_password_verify(const char *hash, const char *password);
 /* A password a person may choose: 8 to 128 bytes. */
 int auth_password_check(const char *password, const char **why);
 
+/* Password guessing: after AUTH_MAX_FAILURES failed sign-ins for one
+ * username within AUTH_FAILURE_WINDOW seconds, further attempts are
+ * refused until the window has passed.  Kept per process. */
+#define AUTH_MAX_FAILURES   10
+#define AUTH_FAILURE_WINDOW (15 * 60)
+
+/* Seconds until username may try again, 0 if it may now. */
+int64_t auth_throttle_wait(const char *username, int64_t now);
+void auth_throttle_fail(const char *username, int64_t now);
+void auth_throttle_clear(const char *username);
+
 /* A new random token (what the client keeps) and its digest (what the
  * database keeps). */
 void auth_token_new(char token[AUTH_TOKEN_LEN]);

@@ -35,8 +35,7 @@ perm_case_view(const struct principal *p, const struct case_scope *c)
         /* A handling unit sees what is assigned to it, wherever it is,
          * and nothing else: a city-wide department is not a city-wide
          * reader. */
-        return p->unit_id && p->unit_id == c->unit_id ? VIEW_MASKED
-                                                       : VIEW_NONE;
+        return p->unit_id && p->unit_id == c->unit_id ? VIEW_MASKED : VIEW_NONE;
     case ROLE_GRID_WORKER:
     case ROLE_DISPATCHER:
     case ROLE_SUPERVISOR:

@@ -139,6 +139,56 @@ str_utf8_len(const char *s, size_t len)
     return n;
 }
 
+/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
+static size_t
+utf8_seq(const unsigned char *p, size_t n)
+{
+    size_t extra, k;
+
+    if (p[0] < 0x80)
+        return 1;
+    if ((p[0] & 0xe0) == 0xc0 && p[0] >= 0xc2)
+        extra = 1;
+    else if ((p[0] & 0xf0) == 0xe0)
+        extra = 2;
+    else if ((p[0] & 0xf8) == 0xf0 && p[0] <= 0xf4)
+        extra = 3;
+    else
+        return 0;
+    if (extra >= n)
+        return 0;
+    for (k = 1; k <= extra; k++)
+        if ((p[k] & 0xc0) != 0x80)
+            return 0;
+    return extra + 1;
+}
+
+void
+str_utf8_clean(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t n = strlen(s), i = 0;
+
+    while (i < n) {
+        size_t len = utf8_seq(p + i, n - i);
+        if (len) {
+            i += len;
+            continue;
+        }
+        /* A lead byte whose sequence runs past the end was cut short. */
+        if (p[i] >= 0xc2 && p[i] <= 0xf4 && n - i < 4) {
+            size_t k = i + 1;
+            while (k < n && (p[k] & 0xc0) == 0x80)
+                k++;
+            if (k == n) {
+                p[i] = '\0';
+                return;
+            }
+        }
+        p[i++] = '?';
+    }
+}
+
 void
 str_hex(const unsigned char *in, size_t len, char *out)
 {

@@ -30,6 +30,10 @@ char *str_ndup(const char *s, size_t n);
 /* Number of Unicode code points in valid UTF-8, or -1 if not valid UTF-8. */
 long str_utf8_len(const char *s, size_t len);
 
+/* Makes s valid UTF-8 in place: an invalid byte becomes '?', and a
+ * character cut short at the end (by truncation) is dropped. */
+void str_utf8_clean(char *s);
+
 /* Lower-case hex encoding; out must hold 2*len+1 bytes. */
 void str_hex(const unsigned char *in, size_t len, char *out);
 

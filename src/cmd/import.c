@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/casework.h"
+#include "api/validate.h"
 #include "base/buf.h"
 #include "base/cgtime.h"
 #include "base/err.h"
@@ -145,11 +146,21 @@ add_feature(const struct geo_feature *f, void *ctx)
     rc = store_area_put(store_db(c->app->store), code, parent, level, name,
                         grade && strchr("ABC", grade[0]) ? grade[0] : 0,
                         f->geometry, f->bbox);
+    if (rc == CG_ENOTFOUND || rc == CG_EINVAL) {
+        str_fmt(c->err, sizeof(c->err),
+                rc == CG_ENOTFOUND
+                    ? "feature %zu: the parent %s of area %s does not exist; "
+                      "import it first"
+                    : "feature %zu: the parent %s of area %s is not of a "
+                      "higher level",
+                f->index, parent, code);
+        return rc;
+    }
     if (rc != CG_OK) {
         str_fmt(c->err, sizeof(c->err),
-                "feature %zu: area %s could not be stored (is its parent %s "
-                "of a higher level?)",
-                f->index, code, parent[0] ? parent : "-");
+                "feature %zu: area %s could not be "
+                "stored",
+                f->index, code);
         return rc;
     }
     c->count++;
@@ -226,45 +237,57 @@ default_role(enum case_action a)
     }
 }
 
-static const char *const case_keys[] = {
-    "ref",
-    "category",
-    "lat",
-    "lon",
-    "area",
-    "description",
-    "reported_at",
-    "channel",
-    "events",
-    "title",
-    "address",
-    "reporter_name",
-    "reporter_phone",
-    NULL,
-};
-static const char *const event_keys[] = {
-    "at",   "action", "actor_role", "note", "rating",
-    "unit", "days",   "target",     NULL,
+/* A history line takes what the API takes for a report, with the same
+ * limits, so an import holds nothing the platform could not have taken. */
+static const struct field case_fields[] = {
+    {"ref", F_STRING, true, 1, 60},
+    {"category", F_STRING, true, 1, 16},
+    {"lat", F_NUMBER, false, 0, 0},
+    {"lon", F_NUMBER, false, 0, 0},
+    {"area", F_STRING, false, 1, 24},
+    {"description", F_STRING, true, 2, 4000},
+    {"reported_at", F_STRING, true, 10, 40},
+    {"channel", F_STRING, false, 1, 16},
+    {"events", F_LIST, false, 0, MAX_EVENTS},
+    {"title", F_STRING, false, 0, 100},
+    {"address", F_STRING, false, 0, 200},
+    {"reporter_name", F_STRING, false, 0, 50},
+    {"reporter_phone", F_STRING, false, 0, 20},
+    FIELDS_END,
 };
 
-static bool
-known_keys(const json_t *o, const char *const *keys, const char **bad)
+static const struct field event_fields[] = {
+    {"at", F_STRING, true, 10, 40},
+    {"action", F_STRING, true, 1, 32},
+    {"actor_role", F_STRING, false, 1, 16},
+    {"note", F_STRING, false, 0, 2000},
+    {"rating", F_STRING, false, 1, 32},
+    {"unit", F_STRING, false, 1, 48},
+    {"days", F_INT, false, 1, 60},
+    {"target", F_INT, false, 1, 0},
+    FIELDS_END,
+};
+
+/* Checks a line and all its events before anything of it is written. */
+static int
+check_line(const json_t *o, char *err, size_t errlen)
 {
-    const char *k;
-    const char *const *p;
-    json_t *v;
+    struct field_error fe;
+    const json_t *ev;
+    size_t i;
 
-    json_object_foreach((json_t *)o, k, v)
+    if (validate_fields(o, case_fields, &fe) != CG_OK) {
+        str_copy(err, errlen, fe.message);
+        return CG_EINVAL;
+    }
+    json_array_foreach(json_object_get(o, "events"), i, ev)
     {
-        for (p = keys; *p; p++)
-            if (strcmp(*p, k) == 0)
-                break;
-        if (!*p) {
-            *bad = k;
-            return false;
+        if (validate_fields(ev, event_fields, &fe) != CG_OK) {
+            str_fmt(err, errlen, "event %zu: %s", i + 1, fe.message);
+            return CG_EINVAL;
         }
     }
-    return true;
+    return CG_OK;
 }
 
 /* Replays one case line.  Returns CG_OK, or CG_EINVAL with err set. */
@@ -273,7 +296,7 @@ import_case(struct app *app, const json_t *o, int64_t *nevents, bool *skipped,
             char *err, size_t errlen)
 {
     const char *ref = json_string_value(json_object_get(o, "ref"));
-    const char *bad = NULL, *s;
+    const char *s;
     const json_t *events = json_object_get(o, "events"), *ev;
     struct cw_report rep;
     struct cw_actor who;
@@ -282,14 +305,8 @@ import_case(struct app *app, const json_t *o, int64_t *nevents, bool *skipped,
     size_t i, first = 0;
 
     *skipped = false;
-    if (!known_keys(o, case_keys, &bad)) {
-        str_fmt(err, errlen, "unknown field '%s'", bad);
+    if (check_line(o, err, errlen) != CG_OK)
         return CG_EINVAL;
-    }
-    if (!ref || !*ref || strlen(ref) > 60) {
-        str_fmt(err, errlen, "'ref' must be a string of 1 to 60 characters");
-        return CG_EINVAL;
-    }
     if (store_case_by_ref(store_db(app->store), ref, &existing) == CG_OK) {
         *skipped = true;
         return CG_OK;
@@ -326,12 +343,6 @@ import_case(struct app *app, const json_t *o, int64_t *nevents, bool *skipped,
                 "its offset");
         return CG_EINVAL;
     }
-    if (events &&
-        (!json_is_array(events) || json_array_size(events) > MAX_EVENTS)) {
-        str_fmt(err, errlen, "'events' must be a list of at most %d",
-                MAX_EVENTS);
-        return CG_EINVAL;
-    }
     /* A history may start with the report itself or a fix on the spot. */
     ev = json_array_get(events, 0);
     if (ev && (s = json_string_value(json_object_get(ev, "action")))) {
@@ -359,12 +370,6 @@ import_case(struct app *app, const json_t *o, int64_t *nevents, bool *skipped,
         const char *role;
         ev = json_array_get(events, i);
         memset(&act, 0, sizeof(act));
-        if (!json_is_object(ev) || !known_keys(ev, event_keys, &bad)) {
-            str_fmt(err, errlen, "event %zu: %s%s%s", i + 1,
-                    bad ? "unknown field '" : "not an object", bad ? bad : "",
-                    bad ? "'" : "");
-            return CG_EINVAL;
-        }
         s = json_string_value(json_object_get(ev, "action"));
         if (!s || case_action_parse(s, &act.action) != CG_OK) {
             str_fmt(err, errlen, "event %zu: unknown action '%.32s'", i + 1,

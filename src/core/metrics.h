@@ -45,14 +45,15 @@ struct metric_counts {
 };
 
 struct metric {
-    const char *key;     /* "closure_rate" */
+    const char *key; /* "closure_rate" */
     const char *label_zh;
     const char *label_en;
     const char *formula; /* "closed / (closed + rejected + overdue)" */
-    bool is_rate;        /* a fraction in [0, 1] */
-    bool has_value;      /* false when the denominator is 0 */
-    double value;        /* the figure (rates as fractions) */
-    long num, den;       /* for rates: the two counts */
+    const char *formula_zh;
+    bool is_rate;   /* a fraction in [0, 1] */
+    bool has_value; /* false when the denominator is 0 */
+    double value;   /* the figure (rates as fractions) */
+    long num, den;  /* for rates: the two counts */
 };
 
 #define METRICS_MAX 16

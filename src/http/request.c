@@ -109,26 +109,22 @@ http_parse_multipart(struct http_req *r, char *err, size_t errlen)
     const char *ct = http_header(r, "Content-Type"), *b;
     char delim[128];
     const char *p, *end;
-    size_t dlen;
+    size_t dlen, n = 0;
 
     if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0) {
         str_copy(err, errlen, "the body must be multipart/form-data");
         return CG_EINVAL;
     }
+    /* boundary=TOKEN or boundary="TOKEN", up to the next parameter. */
     b = strstr(ct, "boundary=");
-    if (!b || str_fmt(delim, sizeof(delim), "\r\n--%s", b + 9) != CG_OK ||
-        strlen(delim) < 6) {
+    if (b) {
+        b += 9;
+        n = *b == '"' ? strcspn(++b, "\"") : strcspn(b, "; \t");
+    }
+    if (!b || n == 0 || n > 70 ||
+        str_fmt(delim, sizeof(delim), "\r\n--%.*s", (int)n, b) != CG_OK) {
         str_copy(err, errlen, "the multipart boundary is missing or too long");
         return CG_EINVAL;
-    }
-    if (delim[4] == '"') { /* boundary="..." */
-        char *q = strchr(delim + 5, '"');
-        if (!q) {
-            str_copy(err, errlen, "the multipart boundary is malformed");
-            return CG_EINVAL;
-        }
-        memmove(delim + 4, delim + 5, strlen(delim + 5) + 1);
-        *strchr(delim + 4, '"') = '\0';
     }
     dlen = strlen(delim);
     r->nparts = 0;

@@ -77,6 +77,8 @@ http_error(struct http_req *r, int status, const char *code, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* A message may quote what the client sent, in any encoding. */
+    str_utf8_clean(msg);
     if (status >= 500)
         log_error("msg=\"request failed\" status=%d code=%s detail=\"%s\"",
                   status, code, msg);

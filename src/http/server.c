@@ -148,11 +148,18 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         r->path = url;
         randombytes_buf(rnd, sizeof(rnd));
         str_hex(rnd, sizeof(rnd), r->request_id);
+        if (url[0] != '/') {
+            buf_init(&r->body, 0);
+            http_error(r, 400, "bad_path",
+                       "the request path must start "
+                       "with /");
+            return send_answer(s, r);
+        }
         r->route = find_route(&s->app, r, &known);
         if (!r->route && known) {
             buf_init(&r->body, 0);
-            http_error(r, 405, "method_not_allowed", "%s is not allowed on %s",
-                       method, url);
+            http_error(r, 405, "method_not_allowed",
+                       "%.16s is not allowed on %.100s", method, url);
             return send_answer(s, r);
         }
         /* Who is asking is known from the headers alone: a stranger is
@@ -227,7 +234,8 @@ run(struct http_server *s, struct http_req *r)
         if (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0)
             serve_file(s, r);
         else
-            http_error(r, 404, "not_found", "there is nothing at %s", r->path);
+            http_error(r, 404, "not_found", "there is nothing at %.100s",
+                       r->path);
         goto out;
     }
     ct = http_header(r, "Content-Type");
@@ -398,7 +406,6 @@ serve_file(struct http_server *s, struct http_req *r)
             hash[64] = '\0';
             if (str_fmt(path, sizeof(path), "%s/%.2s/%s%s", s->app.photo_dir,
                         hash, hash, thumb ? ".thumb.jpg" : ".jpg") == CG_OK &&
-                str_is_digits(hash, 0) == false &&
                 strspn(hash, "0123456789abcdef") == 64 &&
                 answer_file(r, path, "image/jpeg") == CG_OK)
                 return CG_OK;
@@ -406,14 +413,17 @@ serve_file(struct http_server *s, struct http_req *r)
         return http_error(r, 404, "not_found", "no such photo");
     }
     if (str_has_prefix(p, "/api/"))
-        return http_error(r, 404, "not_found", "there is no endpoint %s", p);
+        return http_error(r, 404, "not_found", "there is no endpoint %.100s",
+                          p);
     if (!s->app.static_dir)
-        return http_error(r, 404, "not_found", "there is nothing at %s", p);
+        return http_error(r, 404, "not_found", "there is nothing at %.100s", p);
+    if (p[0] != '/')
+        return http_error(r, 400, "bad_path", "the path is not allowed");
     if (strcmp(p, "/") == 0 || !strchr(strrchr(p, '/'), '.'))
         p = "/index.html";
     if (str_fmt(path, sizeof(path), "%s%s", s->app.static_dir, p) != CG_OK ||
         answer_file(r, path, mime_for(path)) != CG_OK)
-        return http_error(r, 404, "not_found", "there is nothing at %s",
+        return http_error(r, 404, "not_found", "there is nothing at %.100s",
                           r->path);
     return CG_OK;
 }

@@ -258,15 +258,19 @@ store_case_apply(struct db *db, const struct case_row *c,
 int
 store_case_extension_days(struct db *db, int64_t id)
 {
-    int64_t days = 0;
-    char idbuf[24];
+    struct db_stmt *st;
+    int days = 0;
 
-    str_fmt(idbuf, sizeof(idbuf), "%lld", (long long)id);
-    db_scalar_int(db, 0, &days,
-                  "SELECT days FROM events WHERE case_id = ?"
-                  " AND action = 'extend' ORDER BY seq DESC LIMIT 1",
-                  idbuf, NULL);
-    return (int)days;
+    if (db_prepare(db,
+                   "SELECT days FROM events WHERE case_id = ?"
+                   " AND action = 'extend' ORDER BY seq DESC LIMIT 1",
+                   &st) != CG_OK)
+        return 0;
+    db_bind_int(st, 1, id);
+    if (db_step(st) == DB_ROW)
+        days = (int)db_col_int(st, 0);
+    db_finalize(st);
+    return days;
 }
 
 static json_t *
@@ -384,8 +388,13 @@ case_row_json(struct db_stmt *st, int64_t now)
         (json_int_t)db_col_int(st, 25), "route_reason", db_col_text(st, 26),
         "updated_at", time_json(db_col_int(st, 27)), "thumb_url",
         thumb ? turl : NULL);
-    if (!o)
-        CG_FATAL("case json");
+    if (!o) {
+        /* Stored text the JSON library refuses: this case cannot be
+         * shown, the others still can. */
+        log_error("msg=\"case cannot be shown\" case=%lld",
+                  (long long)db_col_int(st, 0));
+        return NULL;
+    }
     if (!db_col_null(st, 8))
         json_object_set_new(o, "location",
                             json_pack("{s:f, s:f}", "lon", db_col_double(st, 8),

@@ -14,24 +14,29 @@
 
 static int user_from_row(struct db_stmt *st, struct user *u);
 
+/* Reads a user row; CG_EINVAL when a stored value does not fit, rather
+ * than hand on a name cut in the middle of a character. */
 static int
 user_from_row(struct db_stmt *st, struct user *u)
 {
+    int rc = CG_OK;
+
     memset(u, 0, sizeof(*u));
     u->id = db_col_int(st, 0);
-    str_copy(u->username, sizeof(u->username), db_col_text(st, 1));
+    rc |= str_copy(u->username, sizeof(u->username), db_col_text(st, 1));
     if (role_parse(db_col_text(st, 2), &u->role) != CG_OK)
         return CG_EINVAL;
     if (!db_col_null(st, 3))
-        str_copy(u->area_code, sizeof(u->area_code), db_col_text(st, 3));
+        rc |= str_copy(u->area_code, sizeof(u->area_code), db_col_text(st, 3));
     if (!db_col_null(st, 4))
-        str_copy(u->area_path, sizeof(u->area_path), db_col_text(st, 4));
+        rc |= str_copy(u->area_path, sizeof(u->area_path), db_col_text(st, 4));
     u->unit_id = db_col_int(st, 5);
     if (!db_col_null(st, 6))
-        str_copy(u->display_name, sizeof(u->display_name), db_col_text(st, 6));
+        rc |= str_copy(u->display_name, sizeof(u->display_name),
+                       db_col_text(st, 6));
     if (!db_col_null(st, 7))
-        str_copy(u->phone, sizeof(u->phone), db_col_text(st, 7));
-    return CG_OK;
+        rc |= str_copy(u->phone, sizeof(u->phone), db_col_text(st, 7));
+    return rc ? CG_EINVAL : CG_OK;
 }
 
 int
@@ -125,7 +130,8 @@ store_user_list(struct db *db, const char *within_path)
     if (db_prepare(db,
                    "SELECT " USER_COLS " FROM users u"
                    " LEFT JOIN areas a ON a.code = u.area_code"
-                   " WHERE ? IS NULL OR substr(a.path, 1, length(?)) = ?"
+                   " WHERE ? IS NULL OR a.path IS NULL"
+                   " OR substr(a.path, 1, length(?)) = ?"
                    " ORDER BY u.role, u.username",
                    &st) != CG_OK)
         return arr;

@@ -111,15 +111,17 @@ json_t *store_category_tree(struct db *db);
 
 /* ---- people and sessions ------------------------------------------------ */
 
+/* Text fields hold what the API accepts, in characters, at up to four
+ * bytes each. */
 struct user {
     int64_t id;
-    char username[64];
+    char username[64 * 4 + 1];
     enum role role;
     char area_code[CODE_LEN];
     char area_path[PATH_LEN]; /* scope; empty for residents */
     int64_t unit_id;
-    char display_name[NAME_LEN];
-    char phone[32];
+    char display_name[50 * 4 + 1];
+    char phone[20 * 4 + 1];
 };
 
 int store_user_add(struct db *db, const char *username, const char *hash,

@@ -15,6 +15,11 @@ function figureLabel(f) {
   return lang() === 'en' ? f.label_en : f.label_zh;
 }
 
+// The formula in the interface's language.
+function formulaOf(f) {
+  return lang() === 'en' ? f.formula : (f.formula_zh || f.formula);
+}
+
 function figureValue(f) {
   if (f.value === null || f.value === undefined) return t('stats.none');
   if (f.percent) return f.percent.endsWith('%') ? f.percent : f.percent + '%';
@@ -94,11 +99,11 @@ export function render(main, ctx) {
     for (const f of order) {
       const big = HEADLINE.includes(f.key);
       tiles.append(h('article', { class: 'tile' + (big ? ' tile-big' : '') + (f.percent !== undefined || f.numerator !== undefined ? ' tile-rate' : ''),
-        title: t('stats.formula', { formula: f.formula }), dataset: { key: f.key } },
+        title: t('stats.formula', { formula: formulaOf(f) }), dataset: { key: f.key } },
       h('h3', { class: 'tile-label' }, figureLabel(f)),
       h('p', { class: 'tile-value' }, figureValue(f)),
       f.numerator !== undefined ? h('p', { class: 'tile-frac' }, t('stats.fraction', { num: fmtNumber(f.numerator), den: fmtNumber(f.denominator) })) : null,
-      h('p', { class: 'tile-formula' }, f.formula)));
+      h('p', { class: 'tile-formula' }, formulaOf(f))));
     }
     drawGroups(ans, order.map((f) => f.key));
   }).catch((e) => {
@@ -119,7 +124,7 @@ export function render(main, ctx) {
     const labelOf = (k) => { const f = first.find((x) => x.key === k); return f ? figureLabel(f) : k; };
     const thead = h('thead', null, h('tr', null,
       h('th', { scope: 'col' }, t('stats.table.name')),
-      ...keys.map((k) => h('th', { scope: 'col', title: first.find((x) => x.key === k)?.formula || '' }, labelOf(k)))));
+      ...keys.map((k) => h('th', { scope: 'col', title: formulaOf(first.find((x) => x.key === k) || {}) || '' }, labelOf(k)))));
     const tbody = h('tbody');
     for (const g of groups) {
       const byKey = Object.fromEntries((g.figures || []).map((f) => [f.key, f]));

@@ -1,0 +1,134 @@
+"""Requests a careless or hostile client sends: each gets a clear answer,
+changes nothing it should not, and leaves the server answering others."""
+import socket
+import threading
+import uuid
+
+import requests
+
+from conftest import PASSWORD, err_of, make_case, png_bytes
+
+
+def raw(api, data):
+    """Sends bytes as they are and returns the status line."""
+    with socket.create_connection(("127.0.0.1", api.srv.port), 10) as s:
+        s.sendall(data)
+        return s.recv(4096).split(b"\r\n", 1)[0].decode()
+
+
+def test_a_path_without_a_slash_is_refused_and_the_server_lives(api):
+    assert " 400 " in raw(api, b"GET foo HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert api.get("/healthz").status_code == 200
+
+
+def test_invalid_utf8_in_the_path_gets_a_json_404(api):
+    r = api.get("/api/%FF%FE")
+    assert r.status_code == 404
+    err_of(r)
+    r = api.post("/api/x" + "%E4%B8%AD" * 200, "resident1", json={})
+    assert r.status_code == 404
+    err_of(r)
+
+
+def new_user(api, role="resident", **extra):
+    name = "u" + uuid.uuid4().hex[:10]
+    body = dict(username=name, password=PASSWORD, role=role, **extra)
+    r = api.post("/api/v1/users", "admin", json=body)
+    assert r.status_code == 201, r.text
+    return name
+
+
+def test_a_long_chinese_display_name_signs_in(api):
+    name = new_user(api, display_name="张" * 50)
+    r = requests.post(api.url + "/api/v1/session",
+                      json={"username": name, "password": PASSWORD})
+    assert r.status_code == 201, r.text
+    assert r.json()["user"]["display_name"] == "张" * 50
+
+
+def test_signing_in_again_with_a_live_session_cookie_works(api):
+    s = requests.Session()
+    for user in ("resident1", "resident2"):
+        r = s.post(api.url + "/api/v1/session",
+                   json={"username": user, "password": PASSWORD})
+        assert r.status_code == 201, r.text
+    me = s.get(api.url + "/api/v1/me").json()
+    assert me["username"] == "resident2"
+    r = s.delete(api.url + "/api/v1/session",
+                 headers={"X-CSRF-Token": s.cookies.get("cg_csrf")})
+    assert r.status_code == 200
+    assert "cg_csrf" not in s.cookies
+
+
+def test_password_guessing_is_stopped_per_account(api):
+    name = new_user(api)
+    url = api.url + "/api/v1/session"
+    for _ in range(10):
+        r = requests.post(url, json={"username": name, "password": "wrong-1"})
+        assert r.status_code == 401
+    r = requests.post(url, json={"username": name, "password": PASSWORD})
+    assert r.status_code == 429, r.text
+    assert "minutes" in err_of(r)["message"]
+    # Other accounts are not affected.
+    r = requests.post(url, json={"username": "resident2",
+                                 "password": PASSWORD})
+    assert r.status_code == 201
+
+
+def test_merge_into_a_case_out_of_scope_is_refused(api, city):
+    name = new_user(api, role="dispatcher", area="150103")
+    mine = make_case(api, city, "filed")
+    theirs = make_case(api, city, "filed", area=city.outside)
+    tok = requests.post(api.url + "/api/v1/session",
+                        json={"username": name, "password": PASSWORD}).json()
+    h = {"Authorization": "Bearer " + tok["token"]}
+    before = api.case(mine)["version"]
+    r = requests.post(api.url + "/api/v1/cases/%d/actions" % mine, headers=h,
+                      json={"action": "merge", "target": theirs})
+    assert r.status_code == 422, r.text
+    assert "may see" in err_of(r)["message"]
+    assert api.case(mine)["version"] == before
+
+
+def test_anonymised_view_names_no_compound(api, city):
+    with api.db() as c:
+        row = c.execute("SELECT code FROM areas WHERE level = 5"
+                        " AND code LIKE '150103%' LIMIT 1").fetchone()
+    assert row, "the demo has no compound in 回民区"
+    cid = api.report("resident1", category=city.general, area=row[0],
+                     description="楼道灯坏了，晚上很黑")["id"]
+    seen = api.get("/api/v1/cases/%d" % cid, "resident2").json()
+    assert "reporter" not in seen and "address" not in seen
+    assert seen["area"]["code"] != row[0]
+    assert row[0].startswith(seen["area"]["code"])
+    own = api.get("/api/v1/cases/%d" % cid, "resident1").json()
+    assert own["area"]["code"] == row[0]
+
+
+def test_a_refused_form_stores_no_photo(api, city):
+    before = api.scalar("SELECT COUNT(*) FROM photos")
+    r = api.post("/api/v1/cases", "resident1",
+                 files={"photo": ("x.png", png_bytes(33, 21), "image/png")},
+                 data={"description": "x" * 5000, "category": city.general,
+                       "area": city.grid})
+    assert r.status_code == 422, r.text
+    assert api.scalar("SELECT COUNT(*) FROM photos") == before
+
+
+def test_a_raced_retry_of_an_action_gets_the_first_answer(api, city):
+    cid = make_case(api, city, "filed")
+    key = "dispatch-" + uuid.uuid4().hex
+    out = []
+
+    def go():
+        out.append(api.post("/api/v1/cases/%d/actions" % cid, "dispatcher",
+                            headers={"Idempotency-Key": key},
+                            json={"action": "dispatch"}))
+
+    threads = [threading.Thread(target=go) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status_code for r in out] == [200] * 4, [r.text for r in out]
+    assert len([e for e in api.events(cid) if e["action"] == "dispatch"]) == 1
