@@ -21,11 +21,11 @@
 #include "core/role.h"
 
 enum case_state {
-    ST_NONE = 0,          /* before the first event */
-    ST_SUBMITTED,         /* 待受理: reported, waiting for intake */
-    ST_FILED,             /* 已立案: accepted, waiting for dispatch */
-    ST_DISPATCHED,        /* 已派遣: sent to a unit, waiting for it to sign */
-    ST_HANDLING,          /* 处置中: the unit signed for it */
+    ST_NONE = 0,   /* before the first event */
+    ST_SUBMITTED,  /* 待受理: reported, waiting for intake */
+    ST_FILED,      /* 已立案: accepted, waiting for dispatch */
+    ST_DISPATCHED, /* 已派遣: sent to a unit, waiting for it to sign */
+    ST_HANDLING,   /* 处置中: the unit signed for it */
     ST_EXTENSION_PENDING, /* 延期审批中: the unit asked for more time */
     ST_HANDLED,           /* 待核查: the unit fed back, waiting to verify */
     ST_CLOSED,            /* 已结案 (terminal unless reopened) */
@@ -36,7 +36,7 @@ enum case_state {
     ST__COUNT
 };
 
-#define ST_SAME ST__COUNT /* "to" of an action that keeps the state */
+#define ST_SAME   ST__COUNT /* "to" of an action that keeps the state */
 #define ST_BIT(s) (1u << (s))
 
 enum case_action {
@@ -63,7 +63,12 @@ enum case_action {
     ACT__COUNT
 };
 
-enum rating { RATING_NONE = 0, RATING_SATISFIED, RATING_BASIC, RATING_UNSATISFIED };
+enum rating {
+    RATING_NONE = 0,
+    RATING_SATISFIED,
+    RATING_BASIC,
+    RATING_UNSATISFIED
+};
 
 /* What an action needs from the request (bits of lc_rule.needs). */
 #define LC_NEED_NOTE   (1u << 0) /* a non-empty note (reason, reply) */
@@ -77,15 +82,15 @@ enum rating { RATING_NONE = 0, RATING_SATISFIED, RATING_BASIC, RATING_UNSATISFIE
 #define LC_GUARD_NOT_RATED   (1u << 0) /* no rating yet since last close */
 #define LC_GUARD_UNSATISFIED (1u << 1) /* the last rating was unsatisfied */
 #define LC_GUARD_REPORTER    (1u << 2) /* the actor reported the case */
-#define LC_GUARD_OWNER_UNIT  (1u << 3) /* the actor belongs to the case's unit */
+#define LC_GUARD_OWNER_UNIT  (1u << 3) /* the actor is the case's unit */
 
 struct lc_rule {
     enum case_action action;
-    uint32_t from;    /* ST_BIT mask of states it may be taken from */
+    uint32_t from;      /* ST_BIT mask of states it may be taken from */
     enum case_state to; /* or ST_SAME */
-    uint32_t roles;   /* ROLE_BIT mask of roles that may take it */
-    uint32_t needs;   /* LC_NEED_* */
-    uint32_t guards;  /* LC_GUARD_* */
+    uint32_t roles;     /* ROLE_BIT mask of roles that may take it */
+    uint32_t needs;     /* LC_NEED_* */
+    uint32_t guards;    /* LC_GUARD_* */
 };
 
 struct lc_machine {
@@ -101,8 +106,8 @@ extern const struct lc_machine lc_complaint;
 struct lc_facts {
     enum case_state state;
     enum role role;
-    bool is_reporter;     /* the actor reported this case */
-    bool is_owner_unit;   /* the actor belongs to the case's current unit */
+    bool is_reporter;        /* the actor reported this case */
+    bool is_owner_unit;      /* the actor belongs to the case's current unit */
     enum rating last_rating; /* RATING_NONE if not rated since last close */
     /* what the request carries */
     bool has_note;
@@ -115,11 +120,11 @@ struct lc_facts {
 
 enum lc_result {
     LC_OK = 0,
-    LC_EUNKNOWN,  /* no such action in this machine */
-    LC_ESTATE,    /* not allowed from the current state (HTTP 409) */
-    LC_EROLE,     /* the role may never take it (HTTP 403) */
-    LC_EGUARD,    /* a guard on the case failed (HTTP 403 or 409) */
-    LC_EMISSING   /* the request lacks what the action needs (HTTP 422) */
+    LC_EUNKNOWN, /* no such action in this machine */
+    LC_ESTATE,   /* not allowed from the current state (HTTP 409) */
+    LC_EROLE,    /* the role may never take it (HTTP 403) */
+    LC_EGUARD,   /* a guard on the case failed (HTTP 403 or 409) */
+    LC_EMISSING  /* the request lacks what the action needs (HTTP 422) */
 };
 
 /*
@@ -145,7 +150,7 @@ const struct lc_rule *lifecycle_rule(const struct lc_machine *m,
 const char *case_state_name(enum case_state s);     /* "submitted" */
 const char *case_state_label_zh(enum case_state s); /* "待受理" */
 int case_state_parse(const char *s, enum case_state *out);
-const char *case_action_name(enum case_action a);   /* "approve_extension" */
+const char *case_action_name(enum case_action a); /* "approve_extension" */
 const char *case_action_label_zh(enum case_action a);
 int case_action_parse(const char *s, enum case_action *out);
 const char *rating_name(enum rating r); /* "satisfied", "basically_satisfied" */

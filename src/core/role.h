@@ -10,16 +10,16 @@
 enum role {
     ROLE_RESIDENT,    /* 居民: reports, follows, withdraws, rates */
     ROLE_GRID_WORKER, /* 网格员: reports for residents, fixes on the spot */
-    ROLE_DISPATCHER,  /* 受理/派遣员: accepts, rejects, dispatches, merges */
-    ROLE_UNIT,        /* 处置单位: signs for, handles, returns, asks extension */
-    ROLE_SUPERVISOR,  /* 监督/核查: verifies and closes, escalates */
-    ROLE_ADMIN,       /* 管理员: areas, categories, users */
+    ROLE_DISPATCHER, /* 受理/派遣员: accepts, rejects, dispatches, merges */
+    ROLE_UNIT, /* 处置单位: signs for, handles, returns, asks extension */
+    ROLE_SUPERVISOR, /* 监督/核查: verifies and closes, escalates */
+    ROLE_ADMIN,      /* 管理员: areas, categories, users */
     ROLE__COUNT
 };
 
 #define ROLE_BIT(r) (1u << (r))
-#define ROLES_STAFF                                                          \
-    (ROLE_BIT(ROLE_GRID_WORKER) | ROLE_BIT(ROLE_DISPATCHER) |                \
+#define ROLES_STAFF                                                            \
+    (ROLE_BIT(ROLE_GRID_WORKER) | ROLE_BIT(ROLE_DISPATCHER) |                  \
      ROLE_BIT(ROLE_UNIT) | ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_ADMIN))
 
 /* "resident", "grid_worker", "dispatcher", "unit", "supervisor", "admin" */

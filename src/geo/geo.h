@@ -29,10 +29,10 @@ bool geo_in_china(double lon, double lat);
 /* One feature as handed to the reader's callback.  Pointers are valid only
  * during the callback. */
 struct geo_feature {
-    size_t index;           /* position in the input, from 0 */
+    size_t index;             /* position in the input, from 0 */
     const json_t *properties; /* the feature's properties object (or NULL) */
-    const char *geometry;   /* Polygon or MultiPolygon as GeoJSON, WGS-84 */
-    double bbox[4];         /* min lon, min lat, max lon, max lat */
+    const char *geometry;     /* Polygon or MultiPolygon as GeoJSON, WGS-84 */
+    double bbox[4];           /* min lon, min lat, max lon, max lat */
 };
 
 typedef int (*geo_feature_cb)(const struct geo_feature *f, void *ctx);
@@ -51,8 +51,7 @@ int geojson_read(const char *text, size_t len, enum geo_crs from,
 
 /* A deep copy of a Polygon/MultiPolygon geometry object converted between
  * systems.  Returns NULL if geom is not such a geometry. */
-json_t *geojson_convert(const json_t *geom, enum geo_crs from,
-                        enum geo_crs to);
+json_t *geojson_convert(const json_t *geom, enum geo_crs from, enum geo_crs to);
 
 /*
  * An index of area polygons answering "which is the deepest area that
