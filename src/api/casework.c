@@ -110,8 +110,7 @@ casework_route(struct app *a, const char *category, const struct area *area,
     if (rc != CG_OK)
         return rc;
     if (k.unit_code[0] && store_unit_by_code(db, k.unit_code, unit) == CG_OK) {
-        str_fmt(why, whylen, "%s %s 由%s负责处置", k.code, k.name,
-                unit->name);
+        str_fmt(why, whylen, "%s %s 由%s负责处置", k.code, k.name, unit->name);
         return CG_OK;
     }
     rc = store_unit_territorial(db, area, unit);
