@@ -65,8 +65,6 @@ api_areas_locate(struct http_req *r)
     struct area a;
     double lon, lat;
     json_t *o, *chain;
-    char cur[CODE_LEN];
-    int guard = 0;
 
     if (!slon || !slat || str_to_double(slon, &lon) != CG_OK ||
         str_to_double(slat, &lat) != CG_OK)
@@ -76,17 +74,7 @@ api_areas_locate(struct http_req *r)
         return http_error(r, 404, "outside_area",
                           "the point is outside every area this platform "
                           "serves");
-    chain = json_array();
-    str_copy(cur, sizeof(cur), code);
-    while (guard++ < 8 && store_area_get(api_db(r), cur, &a) == CG_OK) {
-        json_array_insert_new(chain, 0,
-                              json_pack("{s:s, s:s, s:s}", "code", a.code,
-                                        "name", a.name, "level",
-                                        area_level_name(a.level)));
-        if (!a.parent[0])
-            break;
-        str_copy(cur, sizeof(cur), a.parent);
-    }
+    chain = store_area_chain(api_db(r), code);
     o = json_pack("{s:s, s:o}", "area", code, "path", chain);
     if (cat && store_area_get(api_db(r), code, &a) == CG_OK &&
         casework_route(api_app(r), cat, &a, &unit, why, sizeof(why)) == CG_OK)

@@ -104,7 +104,7 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     struct case_row c;
     struct cw_actor who;
     struct lc_facts f;
-    json_t *o, *rep, *acts;
+    json_t *o, *rep, *acts, *area;
     uint64_t allowed;
     char masked[64];
     int i;
@@ -163,6 +163,12 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
                             case_action_label_zh((enum case_action)i)));
     }
     json_object_set_new(o, "allowed_actions", acts);
+    /* Where the case is, from the district down, as far as this viewer
+     * may know it. */
+    area = json_object_get(o, "area");
+    json_object_set_new(
+        area, "path",
+        store_area_chain(db, json_string_value(json_object_get(area, "code"))));
     json_object_set_new(o, "mine", json_boolean(f.is_reporter));
     json_object_set_new(o, "events",
                         timeline(store_case_events(db, id), *view, &c));

@@ -168,6 +168,27 @@ store_area_each_geometry(struct db *db,
 }
 
 json_t *
+store_area_chain(struct db *db, const char *code)
+{
+    json_t *chain = json_array();
+    char cur[CODE_LEN];
+    struct area a;
+    int guard = 0;
+
+    str_copy(cur, sizeof(cur), code);
+    while (guard++ <= AREA_BUILDING && store_area_get(db, cur, &a) == CG_OK) {
+        json_array_insert_new(chain, 0,
+                              json_pack("{s:s, s:s, s:s}", "code", a.code,
+                                        "name", a.name, "level",
+                                        area_level_name(a.level)));
+        if (!a.parent[0])
+            break;
+        str_copy(cur, sizeof(cur), a.parent);
+    }
+    return chain;
+}
+
+json_t *
 store_area_children(struct db *db, const char *parent)
 {
     json_t *arr = json_array();

@@ -66,6 +66,9 @@ int store_area_each_geometry(struct db *db,
                              int (*cb)(const char *code, int level,
                                        const char *geometry, void *ctx),
                              void *ctx);
+/* The area and its ancestors, from the root down, as a JSON array of
+ * {code, name, level}. */
+json_t *store_area_chain(struct db *db, const char *code);
 /* Children of an area (NULL: the roots), as a JSON array. */
 json_t *store_area_children(struct db *db, const char *parent);
 /* GeoJSON FeatureCollection of the areas at `level` under `within`. */

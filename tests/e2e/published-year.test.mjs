@@ -6,9 +6,9 @@
 // and imported with `civicgrid import cases` into a demo database built
 // without the real 2011–2020 citizen messages (--shared-data /nonexistent),
 // so nothing else falls in 2011. The leader isolates it with the page's own
-// filters: from 2011-01-01, to 2012-01-01 (the server counts reports
-// before that midnight: `to` is exclusive), as of 2011-12-30 10:00 Beijing
-// time.
+// filters: from 2011-01-01 to 2011-12-31 (the last day counted; the page
+// asks the server for reports before the midnight after it), as of
+// 2011-12-30 10:00 Beijing time.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,7 +72,7 @@ test('a leader reads the service center\'s published year on the statistics page
   // The filters, set the way a leader sets them: in the form.
   const form = page.locator('form.stats-filters');
   await form.getByLabel('起始日期').fill('2011-01-01');
-  await form.getByLabel('截止日期').fill('2012-01-01');
+  await form.getByLabel('截止日期').fill('2011-12-31');
   await form.getByLabel('统计时点').fill('2011-12-30T10:00');
   await form.getByRole('button', { name: '查询' }).click();
 
@@ -83,7 +83,7 @@ test('a leader reads the service center\'s published year on the statistics page
   const url = new URL(page.url());
   const q = new URLSearchParams(url.hash.split('?')[1] || '');
   assert.equal(q.get('from'), '2011-01-01');
-  assert.equal(q.get('to'), '2012-01-01');
+  assert.equal(q.get('to'), '2011-12-31');
   assert.equal(q.get('as_of'), '2011-12-30T10:00');
 
   const want = {
@@ -120,7 +120,7 @@ test('a leader reads the service center\'s published year on the statistics page
   await page.locator('#stats-as-of', { hasText: '2011/12/30 10:00' }).waitFor();
   await page.locator('#stats-tiles .tile[data-key="reported"]').waitFor();
   assert.equal(await form.getByLabel('起始日期').inputValue(), '2011-01-01');
-  assert.equal(await form.getByLabel('截止日期').inputValue(), '2012-01-01');
+  assert.equal(await form.getByLabel('截止日期').inputValue(), '2011-12-31');
   assert.equal(await form.getByLabel('统计时点').inputValue(), '2011-12-30T10:00');
   assert.deepEqual(await tileText('reported'), { label: '上报数', value: '5239' });
   assert.deepEqual(await tileText('closure_rate'), { label: '结案率', value: '96.6%' });

@@ -11,6 +11,13 @@ import { t, stateLabel, actionLabel, roleLabel, ratingLabel, localName, fmtDateT
 import { L, baseMap, pinIcon, areaLayer, GRID_MARK } from './map.js';
 import { stateBadge, loadUnits } from './widgets.js';
 
+// The case's place from the district down (the city is the platform's
+// own), e.g. 回民区 / 光明路街道 / 电子路社区 / 电子路社区第2网格.
+function areaPath(area) {
+  const path = (area?.path || []).filter((a) => a.level !== 'city');
+  return path.length ? path.map((a) => a.name).join(' / ') : localName(area);
+}
+
 const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'];
 
 // What each action asks for, mirroring the lifecycle table's needs. An
@@ -78,7 +85,7 @@ export function render(main, ctx) {
     const description = h('section', { class: 'card case-desc-card' },
       h('p', { class: 'case-description' }, c.description || ''),
       h('p', { class: 'muted small' },
-        [localName(c.category), localName(c.area), c.address].filter(Boolean).join(' · ')));
+        [localName(c.category), areaPath(c.area), c.address].filter(Boolean).join(' · ')));
 
     const actions = actionPanel(c);
     const details = detailsCard(c, isStaff);
@@ -147,7 +154,7 @@ export function render(main, ctx) {
     add('case.ref', c.ref);
     add('case.state', stateLabel(c.state, c.state_label));
     add('case.category', c.category ? `${localName(c.category)}（${c.category.code}）` : '');
-    add('case.area', localName(c.area));
+    add('case.area', areaPath(c.area));
     add('case.address', c.address);
     add('case.unit', c.unit);
     add('case.reported', fmtDateTime(c.reported_at));

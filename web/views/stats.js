@@ -42,6 +42,15 @@ function asOfParam(v) {
   return (v.length === 16 ? v + ':00' : v) + '+08:00';
 }
 
+// The form's end date is the last day counted; the API's `to` is the first
+// day not counted.
+function dayAfter(d) {
+  if (!d) return undefined;
+  const t = new Date(`${d}T00:00:00Z`);
+  t.setUTCDate(t.getUTCDate() + 1);
+  return t.toISOString().slice(0, 10);
+}
+
 export function render(main, ctx) {
   const user = ctx.session.user;
   const q = {
@@ -87,7 +96,7 @@ export function render(main, ctx) {
     form, asOfNote, tiles, table);
 
   const params = {
-    area: q.area, category: q.category, from: q.from, to: q.to, as_of: asOfParam(q.as_of),
+    area: q.area, category: q.category, from: q.from, to: dayAfter(q.to), as_of: asOfParam(q.as_of),
     by: q.by && q.by !== 'none' ? q.by : undefined,
   };
   api.get('/api/v1/stats', params).then((ans) => {
