@@ -7,6 +7,5 @@ db=${CIVICGRID_DB:-civicgrid.db}
 listen=${CIVICGRID_LISTEN:-127.0.0.1:8080}
 ./civicgrid demo --db "$db"
 echo
-echo "civicgrid is serving the demo city at http://$listen/"
-echo "sign in with one of the users above; stop with Ctrl-C"
+echo "sign in at the address below with one of the users above"
 exec ./civicgrid serve --db "$db" --listen "$listen"

@@ -7,7 +7,9 @@
 #      the sanitizers, so a memory error anywhere in a request fails it
 #   4. the browser test (chromium driven by playwright-core)
 #
-# Prints one closing line "N passed, N failed" over all tests run.
+# Prints one closing line "N passed, N failed, N skipped" over all tests
+# run; the reasons for skips (the real data in ../shared/data absent) are
+# printed where they happen.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +19,7 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 log=$(mktemp -d)
 passed=0
 failed=0
+skipped=0
 status=0
 
 stage() {
@@ -46,7 +49,8 @@ for san in 0 1; do
     fi
     make -s SAN=$san unit >"$log/unit$san" 2>&1
     rc=$?
-    grep -E '^\[  (PASSED|FAILED)|^== |skipped' "$log/unit$san"
+    grep -E '^\[  (PASSED|FAILED|SKIPPED)|^== |skipped' "$log/unit$san"
+    skipped=$((skipped + $(count "$log/unit$san" '\[  SKIPPED \] [0-9]+')))
     passed=$((passed + $(count "$log/unit$san" '\[  PASSED  \] [0-9]+')))
     failed=$((failed + $(count "$log/unit$san" '\[  FAILED  \] [0-9]+')))
     if [ $rc -ne 0 ]; then
@@ -59,10 +63,11 @@ done
 
 stage "API tests against build-san/civicgrid"
 CIVICGRID_BIN=build-san/civicgrid /usr/bin/python3 -m pytest tests/api -q \
-    -p no:cacheprovider 2>&1 | tee "$log/api"
+    -rs -p no:cacheprovider 2>&1 | tee "$log/api"
 rc=${PIPESTATUS[0]}
 passed=$((passed + $(count "$log/api" '[0-9]+ passed')))
 failed=$((failed + $(count "$log/api" '[0-9]+ (failed|error)')))
+skipped=$((skipped + $(count "$log/api" '[0-9]+ skipped')))
 if [ $rc -ne 0 ] && [ $rc -ne 5 ]; then status=1; fi
 
 stage "browser tests"
@@ -72,6 +77,7 @@ if [ -d tests/e2e ] && ls tests/e2e/*.test.mjs >/dev/null 2>&1; then
     rc=${PIPESTATUS[0]}
     passed=$((passed + $(count "$log/e2e" '^# pass [0-9]+')))
     failed=$((failed + $(count "$log/e2e" '^# fail [0-9]+')))
+    skipped=$((skipped + $(count "$log/e2e" '^# skipped [0-9]+')))
     [ $rc -eq 0 ] || status=1
 else
     echo "no browser tests"
@@ -79,5 +85,5 @@ fi
 
 rm -rf "$log"
 echo
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 exit $status

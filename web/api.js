@@ -6,7 +6,7 @@
 // {"error": {"code", "message"}} and are thrown as ApiError with the
 // server's message, which is written for people and shown as is.
 
-import { t } from './i18n.js';
+import { t, lang, has } from './i18n.js';
 
 let csrfToken = null;
 
@@ -27,6 +27,16 @@ export function forgetSessionCookie() {
 function csrfFromCookie() {
   const m = document.cookie.match(/(?:^|;\s*)cg_csrf=([^;]+)/);
   return m ? decodeURIComponent(m[1]) : null;
+}
+
+// The sentence a person reads for an error: in Chinese, the meaning of the
+// server's stable error code; in English, or for a code the interface does
+// not know, the server's own sentence. The server's exact sentence stays
+// on the error as `detail` for whoever has to look into it.
+function explain(err, status) {
+  const exact = err?.message || t('err.unknown', { status });
+  if (lang() === 'en' || !err?.code || !has(`errcode.${err.code}`)) return exact;
+  return t(`errcode.${err.code}`);
 }
 
 export class ApiError extends Error {
@@ -92,8 +102,11 @@ export async function request(path, opts = {}) {
     if (res.status === 401 && path !== '/api/v1/session') {
       sessionEvents.dispatchEvent(new Event('expired'));
     }
-    throw new ApiError(res.status, err?.code || 'http_' + res.status,
-      err?.message || t('err.unknown', { status: res.status }));
+    const e = new ApiError(res.status, err?.code || 'http_' + res.status,
+      explain(err, res.status));
+    e.detail = err?.message || '';
+    console.warn(`${path}: ${res.status} ${e.code}: ${e.detail}`);
+    throw e;
   }
   if (data === null && res.status !== 204) {
     throw new ApiError(res.status, 'bad_answer', t('err.unknown', { status: res.status }));

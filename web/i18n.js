@@ -237,6 +237,34 @@ const zh = {
   'stats.none': '—',
   'stats.noGroups': '该条件下没有分组数据。',
 
+  // What the server's error codes mean, for people. The server's own
+  // sentence (English, exact) is shown beneath in smaller print.
+  'errcode.bad_credentials': '用户名或密码不正确。',
+  'errcode.too_many_attempts': '该账号密码错误次数过多，请 15 分钟后再试。',
+  'errcode.unsupported_photo': '只能上传 JPEG、PNG 或 WebP 格式的照片。',
+  'errcode.photo_too_large': '照片太大（不超过 10 MB、1 亿像素），请换一张或压缩后再传。',
+  'errcode.bad_photo': '照片无法读取，可能已损坏或不完整，请重新拍摄。',
+  'errcode.too_many_photos': '每次最多上传 9 张照片。',
+  'errcode.too_large': '提交的内容太大，请减少照片数量或压缩后再试。',
+  'errcode.forbidden': '您没有权限进行此操作，或该案件不在您的管辖范围内。',
+  'errcode.csrf': '页面已过期，请刷新后重试。',
+  'errcode.unauthenticated': '请先登录。',
+  'errcode.not_found': '找不到该内容，或您无权查看。',
+  'errcode.invalid_transition': '案件状态已变化，当前不能进行此操作，请刷新后查看。',
+  'errcode.stale_version': '案件刚被他人更新，已为您重新加载，请确认后再操作。',
+  'errcode.conflict': '他人正在同时处理此案件，请刷新后重试。',
+  'errcode.outside_area': '所选位置不在本平台服务的区域内。',
+  'errcode.missing_location': '请在地图上标出问题位置。',
+  'errcode.invalid_location': '位置坐标无效，请重新在地图上标注。',
+  'errcode.unknown_category': '所选类别不存在，请重新选择。',
+  'errcode.unknown_area': '所选区域不存在，请重新选择。',
+  'errcode.unknown_unit': '所选处置单位不存在，请重新选择。',
+  'errcode.unknown_photo': '照片尚未上传成功，请重新添加照片。',
+  'errcode.invalid_target': '要合并到的案件不存在、不可见或不能合并。',
+  'errcode.no_owner': '该区域尚未设置属地处置单位，请联系管理员。',
+  'errcode.username_taken': '该用户名已被使用。',
+  'errcode.unavailable': '系统繁忙，请稍后重试。',
+  'errcode.internal': '系统出现错误，已记录，请稍后重试。',
   'err.title': '出错了',
   'err.network': '网络连接失败，请稍后重试。',
   'err.unknown': '服务器返回了无法识别的应答（{status}）。',
@@ -526,6 +554,11 @@ export function applyDocumentLang() {
 
 // Looks a key up in the current language, then Chinese, and fills {name}
 // placeholders from params. A missing key shows itself, so it is noticed.
+// Whether the current language (or Chinese) has a text for key.
+export function has(key) {
+  return key in dictionaries[current] || key in zh;
+}
+
 export function t(key, params) {
   let s = dictionaries[current][key] ?? zh[key] ?? key;
   if (params) {

@@ -22,7 +22,7 @@ app_init(struct app *a, struct store *s)
     a->cal = calendar_new();
     pthread_rwlock_init(&a->geo_lock, NULL);
     a->photo.max_bytes = 10 * 1024 * 1024;
-    a->photo.max_pixels = 40000000;
+    a->photo.max_pixels = 100000000; /* a 108-megapixel phone camera */
     a->photo.max_side = 2048;
     a->photo.thumb_side = 320;
     a->session_ttl = 12 * 3600;

@@ -204,9 +204,24 @@ idem_replay(struct http_req *r, char *fp, const char **key, bool *replayed)
                               strlen(r->method));
     crypto_generichash_update(&h, (const unsigned char *)r->path,
                               strlen(r->path));
-    if (r->body.data)
+    /* A form is taken by its fields, not its bytes: a client that retries
+     * picks a new boundary. */
+    if (r->nparts) {
+        int i;
+        for (i = 0; i < r->nparts; i++) {
+            const struct multipart_part *p = &r->parts[i];
+            uint64_t len = p->len;
+            crypto_generichash_update(&h, (const unsigned char *)p->name,
+                                      strlen(p->name) + 1);
+            crypto_generichash_update(&h, (const unsigned char *)&len,
+                                      sizeof(len));
+            crypto_generichash_update(&h, (const unsigned char *)p->data,
+                                      p->len);
+        }
+    } else if (r->body.data) {
         crypto_generichash_update(&h, (const unsigned char *)r->body.data,
                                   r->body.len);
+    }
     crypto_generichash_final(&h, d, sizeof(d));
     str_hex(d, sizeof(d), fp);
     rc = store_idem_get(api_db(r), r->user.id, *key, seen, sizeof(seen),
@@ -643,9 +658,10 @@ api_cases_list(struct http_req *r)
     s = http_query(r, "scope");
     if (p.role == ROLE_RESIDENT) {
         /* Residents list their own cases, or everyone's anonymised. */
-        if (s && strcmp(s, "public") == 0)
+        if (s && strcmp(s, "public") == 0) {
             public_view = true;
-        else
+            q.public_only = true;
+        } else
             q.reporter_id = p.user_id;
     } else if (s && strcmp(s, "mine") == 0) {
         q.reporter_id = p.user_id;

@@ -60,6 +60,10 @@ casework_deadline(struct app *a, const struct category *k,
 
     if (!k->limit_unit || k->limit[idx] <= 0)
         return calendar_add(a->cal, from, 5, LIMIT_DAYS);
+    /* A gas leak or an open manhole does not wait for Monday: emergencies
+     * count in clock hours, day and night. */
+    if (strcmp(k->level, "emergency") == 0 && k->limit_unit == 'h')
+        return from + (int64_t)k->limit[idx] * 3600;
     return calendar_add(a->cal, from, k->limit[idx],
                         k->limit_unit == 'h' ? LIMIT_HOURS : LIMIT_DAYS);
 }
@@ -208,7 +212,7 @@ casework_submit(struct app *a, const struct cw_actor *who,
         return rc;
     if (casework_route(a, k.code, &area, &unit, reason, sizeof(reason)) !=
         CG_OK)
-        return fail(err, 500, "no_owner",
+        return fail(err, 422, "no_owner",
                     "no unit owns %s in %s: add a territorial unit for the "
                     "area",
                     k.name, area.name);

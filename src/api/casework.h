@@ -80,8 +80,9 @@ void casework_facts(const struct cw_actor *who, const struct case_row *c,
                     struct lc_facts *f);
 
 /* The deadline of a case of category k in `area` reported at `from`: the
- * category's limit for the grid's grade, counted in working time; five
- * working days for a category without one. */
+ * category's limit for the grid's grade, counted in working time (in
+ * clock hours for an emergency); five working days for a category without
+ * one. */
 int64_t casework_deadline(struct app *a, const struct category *k,
                           const struct area *area, int64_t from);
 

@@ -139,6 +139,17 @@ str_utf8_len(const char *s, size_t len)
     return n;
 }
 
+void
+str_size(uint64_t bytes, char *out, size_t outlen)
+{
+    if (bytes < 1024)
+        str_fmt(out, outlen, "%llu bytes", (unsigned long long)bytes);
+    else if (bytes < 1024 * 1024)
+        str_fmt(out, outlen, "%.3g KiB", (double)bytes / 1024);
+    else
+        str_fmt(out, outlen, "%.3g MiB", (double)bytes / (1024 * 1024));
+}
+
 /* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
 static size_t
 utf8_seq(const unsigned char *p, size_t n)

@@ -30,6 +30,9 @@ char *str_ndup(const char *s, size_t n);
 /* Number of Unicode code points in valid UTF-8, or -1 if not valid UTF-8. */
 long str_utf8_len(const char *s, size_t len);
 
+/* A size for people: "523 bytes", "64 KiB", "10.5 MiB". */
+void str_size(uint64_t bytes, char *out, size_t outlen);
+
 /* Makes s valid UTF-8 in place: an invalid byte becomes '?', and a
  * character cut short at the end (by truncation) is dropped. */
 void str_utf8_clean(char *s);

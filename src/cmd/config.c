@@ -206,6 +206,7 @@ cmd_open(const struct config *cfg, struct store **store, struct app *app)
 {
     enum log_level lv;
     char err[256];
+    int64_t ncat = 0;
     int rc;
 
     if (log_parse_level(cfg->log_level, &lv) == 0)
@@ -220,6 +221,15 @@ cmd_open(const struct config *cfg, struct store **store, struct app *app)
         fprintf(stderr, "cannot bring the database schema up to date\n");
         store_close(*store);
         return rc;
+    }
+    /* A new database starts with the national category catalogue, so a
+     * deployment can take reports before anyone has edited it. */
+    if (db_scalar_int(store_db(*store), 0, &ncat,
+                      "SELECT COUNT(*) FROM categories", NULL) == CG_OK &&
+        ncat == 0 && seed_catalog(store_db(*store)) != CG_OK) {
+        fprintf(stderr, "cannot load the category catalogue\n");
+        store_close(*store);
+        return CG_EDB;
     }
     app_init(app, *store);
     str_copy(app->blob_dir, sizeof(app->blob_dir), cfg->blob_dir);

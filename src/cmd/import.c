@@ -9,6 +9,7 @@
  * platform itself could not have produced.  A case whose ref is already
  * there is skipped, so running the same file again adds nothing.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +107,38 @@ feature_parent(struct area_ctx *c, const json_t *props, const char *code,
         out[0] = '\0';
 }
 
+/* Every district, street and community gets an office as its territorial
+ * owner, so that a case there always has someone to go to; an office that
+ * is already there (perhaps renamed by an administrator) is kept. */
+static int
+territorial_unit(struct area_ctx *c, const char *code, const char *name,
+                 int level)
+{
+    static const char *const suffix[] = {
+        [AREA_DISTRICT] = "网格化服务管理中心",
+        [AREA_STREET] = "办事处",
+        [AREA_COMMUNITY] = "居委会",
+    };
+    char ucode[CODE_LEN * 2], uname[NAME_LEN * 2];
+    struct unit u;
+    int rc;
+
+    if (level < AREA_DISTRICT || level > AREA_COMMUNITY)
+        return CG_OK;
+    str_fmt(ucode, sizeof(ucode), "office-%s", code);
+    if (store_unit_by_code(store_db(c->app->store), ucode, &u) == CG_OK)
+        return CG_OK;
+    str_fmt(uname, sizeof(uname), "%s%s", name, suffix[level]);
+    rc = store_unit_put(store_db(c->app->store), ucode, uname, "territorial",
+                        code, NULL);
+    if (rc != CG_OK)
+        str_fmt(c->err, sizeof(c->err),
+                "the office of area %s could not be "
+                "stored",
+                code);
+    return rc;
+}
+
 static int
 add_feature(const struct geo_feature *f, void *ctx)
 {
@@ -164,7 +197,7 @@ add_feature(const struct geo_feature *f, void *ctx)
         return rc;
     }
     c->count++;
-    return CG_OK;
+    return territorial_unit(c, code, name, level);
 }
 
 int
@@ -182,7 +215,8 @@ import_areas_file(struct app *app, const char *path, const char *crs,
         return CG_EINVAL;
     }
     if ((rc = read_file(path, &b)) != CG_OK) {
-        fprintf(stderr, "import areas: cannot read %s\n", path);
+        fprintf(stderr, "import areas: cannot read %s: %s\n", path,
+                rc == CG_ETOOBIG ? "it is over 512 MiB" : strerror(errno));
         return rc;
     }
     memset(&c, 0, sizeof(c));
@@ -428,7 +462,8 @@ import_cases_file(struct app *app, const char *path, bool quiet)
     int rc = CG_OK;
 
     if ((rc = read_file(path, &b)) != CG_OK) {
-        fprintf(stderr, "import cases: cannot read %s\n", path);
+        fprintf(stderr, "import cases: cannot read %s: %s\n", path,
+                rc == CG_ETOOBIG ? "it is over 512 MiB" : strerror(errno));
         return rc;
     }
     if (db_begin(db) != CG_OK) {

@@ -106,7 +106,11 @@ cmd_serve(int argc, char **argv)
     http.threads = cfg.threads;
     rc = http_server_start(&http, host, (unsigned)port, &srv);
     if (rc != CG_OK) {
-        fprintf(stderr, "serve: cannot listen on %s\n", cfg.listen);
+        fprintf(stderr,
+                "serve: cannot listen on %s (is another server there?); "
+                "choose another address with --listen HOST:PORT or "
+                "CIVICGRID_LISTEN\n",
+                cfg.listen);
         app_free(&app);
         store_close(store);
         return 1;
@@ -116,6 +120,9 @@ cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     log_info("msg=\"serving\" url=http://%s:%lld/ db=%s", host, (long long)port,
              cfg.db);
+    printf("civicgrid is serving %s at http://%s:%lld/ (stop with Ctrl-C)\n",
+           cfg.db, host, (long long)port);
+    fflush(stdout);
     while (!stopping)
         pause();
     log_info("msg=\"stopping\"");

@@ -191,10 +191,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 return send_answer(s, r);
             }
             if ((uint64_t)n > r->body.max) {
+                char got[32], max[32];
+                str_size((uint64_t)n, got, sizeof(got));
+                str_size(r->body.max, max, sizeof(max));
                 http_error(r, 413, "too_large",
-                           "the body is %lld bytes; this endpoint accepts "
-                           "at most %zu",
-                           (long long)n, r->body.max);
+                           "the body is %s; this endpoint accepts at most %s",
+                           got, max);
                 return send_answer(s, r);
             }
         }
@@ -210,11 +212,12 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     }
     if (r->answered)
         return send_answer(s, r);
-    if (r->body_too_big)
+    if (r->body_too_big) {
+        char max[32];
+        str_size(r->body.max, max, sizeof(max));
         http_error(r, 413, "too_large",
-                   "the body is over the %zu bytes this endpoint accepts",
-                   r->body.max);
-    else
+                   "the body is over the %s this endpoint accepts", max);
+    } else
         run(s, r);
     (void)version;
     return send_answer(s, r);

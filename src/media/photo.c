@@ -114,8 +114,10 @@ photo_ingest(const void *data, size_t len, const struct photo_limits *lim,
     }
     if (len > lim->max_bytes) {
         rc = CG_ETOOBIG;
-        str_fmt(err, errlen, "the photo is %zu bytes; the limit is %zu", len,
-                lim->max_bytes);
+        char got[32], max[32];
+        str_size(len, got, sizeof(got));
+        str_size(lim->max_bytes, max, sizeof(max));
+        str_fmt(err, errlen, "the photo is %s; the limit is %s", got, max);
         goto out;
     }
     type = photo_sniff(data, len);

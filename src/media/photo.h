@@ -17,7 +17,7 @@
 
 struct photo_limits {
     size_t max_bytes;    /* upload size, e.g. 10 MiB */
-    uint64_t max_pixels; /* width * height from the header, e.g. 40e6 */
+    uint64_t max_pixels; /* width * height from the header, e.g. 100e6 */
     int max_side;        /* long edge of the stored photo, e.g. 2048 */
     int thumb_side;      /* long edge of the thumbnail, e.g. 320 */
 };

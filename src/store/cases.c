@@ -449,6 +449,8 @@ where_query(struct buf *sql, const struct case_query *q)
         rc |= buf_puts(sql, " AND c.unit_id = ?");
     if (q->reporter_id)
         rc |= buf_puts(sql, " AND c.reporter_id = ?");
+    if (q->public_only)
+        rc |= buf_puts(sql, " AND c.state NOT IN ('withdrawn','merged')");
     if (q->overdue_only)
         rc |= buf_puts(sql, " AND c.due_at < ? AND c.state NOT IN"
                             " ('closed','rejected','withdrawn','merged')");

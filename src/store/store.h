@@ -225,6 +225,7 @@ struct case_query {
     int64_t unit_id;       /* 0: any */
     int64_t reporter_id;   /* 0: any */
     bool overdue_only;
+    bool public_only; /* leave out withdrawn and merged cases */
     const char *sort; /* "due" or "new" */
     int64_t now;
     int page, per_page;

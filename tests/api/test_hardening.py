@@ -132,3 +132,37 @@ def test_a_raced_retry_of_an_action_gets_the_first_answer(api, city):
         t.join()
     assert [r.status_code for r in out] == [200] * 4, [r.text for r in out]
     assert len([e for e in api.events(cid) if e["action"] == "dispatch"]) == 1
+
+
+def test_an_emergency_is_due_in_clock_hours_not_working_hours(api, city):
+    from datetime import datetime
+    tree = api.get("/api/v1/categories").json()["items"]
+    emergencies = [k for b in tree for k in b["children"]
+                   if k["level"] == "emergency"
+                   and k["deadline"]["unit"] == "working_hours"]
+    assert emergencies, "the catalogue has no emergency class"
+    k = emergencies[0]
+    c = api.report("resident1", category=k["code"], area=city.grid,
+                   description="闻到很重的燃气味，可能泄漏")
+    hours = (datetime.fromisoformat(c["due_at"]) -
+             datetime.fromisoformat(c["reported_at"])).total_seconds() / 3600
+    grade_limits = {k["deadline"][g] for g in "ABC"}
+    assert hours in grade_limits, (hours, k)
+
+
+def test_a_multipart_retry_with_a_new_boundary_gets_the_first_case(api, city):
+    key = "form-" + uuid.uuid4().hex
+    ids = []
+    for boundary in ("one-boundary-1234", "another-boundary-5678"):
+        body = ("--{b}\r\nContent-Disposition: form-data; name=\"description\""
+                "\r\n\r\n井盖缺失，非常危险\r\n--{b}\r\nContent-Disposition: "
+                "form-data; name=\"category\"\r\n\r\n{c}\r\n--{b}\r\n"
+                "Content-Disposition: form-data; name=\"area\"\r\n\r\n{a}\r\n"
+                "--{b}--\r\n").format(b=boundary, c=city.general,
+                                      a=city.grid).encode()
+        r = api.post("/api/v1/cases", "resident1", data=body, headers={
+            "Content-Type": "multipart/form-data; boundary=" + boundary,
+            "Idempotency-Key": key})
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+    assert ids[0] == ids[1]

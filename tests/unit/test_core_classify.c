@@ -1,0 +1,398 @@
+/*
+ * test_core_classify.c - the case classifier on small Chinese training
+ * sets whose answers are clear: the suggested categories, their order and
+ * probabilities, the model file round trip and its refusal of damaged
+ * files, and texts with nothing or garbage to read.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/buf.h"
+#include "base/err.h"
+#include "core/classify.h"
+
+#define ENV "环境保护"
+#define LAB "劳动和社会保障"
+#define TRA "交通运输"
+
+static const struct cls_example training[] = {
+    {"小区垃圾无人清运", "楼下垃圾堆积发臭，环卫清运不及时。", ENV},
+    {"河道污水直排", "工厂向河里排放污水，河水发黑，污染严重。", ENV},
+    {"工地噪音扰民", "夜间施工噪音很大，粉尘污染，居民无法休息。", ENV},
+    {"垃圾焚烧冒黑烟", "垃圾站焚烧垃圾，黑烟污染空气。", ENV},
+    {"公司拖欠工资", "老板拖欠我们三个月工资，不缴社保。", LAB},
+    {"社保断缴怎么办", "单位没有按时缴纳社保，养老保险断缴。", LAB},
+    {"农民工工资被拖欠", "包工头拖欠农民工工资，劳动合同也不签。", LAB},
+    {"咨询失业保险", "失业后怎么领取失业保险金，社保卡在哪里办。", LAB},
+    {"公交车绕路", "公交线路调整后公交车绕路，站台太远。", TRA},
+    {"路口红绿灯坏了", "十字路口红绿灯不亮，车辆乱行，交通拥堵。", TRA},
+    {"出租车拒载", "出租车司机拒载乘客，还乱收费。", TRA},
+    {"道路交通拥堵", "上下班高峰道路拥堵，建议增加公交车。", TRA},
+};
+
+#define NTRAIN (sizeof(training) / sizeof(training[0]))
+
+struct clear_case {
+    const char *subject;
+    const char *detail;
+    const char *want;
+};
+
+static const struct clear_case clear_cases[] = {
+    {"垃圾没人清运", "", ENV},
+    {"", "河里有污水，垃圾也很多", ENV},
+    {"噪音太大", "晚上施工噪音", ENV},
+    {"工资拖欠", "老板不发工资", LAB},
+    {"社保问题", "社保断缴了", LAB},
+    {NULL, "失业保险怎么领", LAB},
+    {"公交车太少", "等公交车要一个小时", TRA},
+    {"红绿灯", "路口红绿灯坏了", TRA},
+    {"ＡＢ出租车", "出租车拒载！！！１２３", TRA},
+};
+
+#define NCLEAR (sizeof(clear_cases) / sizeof(clear_cases[0]))
+
+static struct cls_model *
+train(enum cls_algo algo)
+{
+    struct cls_params p;
+    struct cls_model *m = NULL;
+    char why[200] = "";
+
+    cls_params_default(&p, algo);
+    p.min_df = 1; /* a dozen texts: every n-gram counts */
+    if (cls_train(&p, training, NTRAIN, &m, why, sizeof(why)) != CG_OK)
+        fail_msg("training failed: %s", why);
+    return m;
+}
+
+/* Every guess list: best first, probabilities in [0, 1], sum <= 1. */
+static void
+check_guesses(const struct cls_guess *g, size_t n)
+{
+    double sum = 0;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        assert_non_null(g[i].label);
+        assert_true(g[i].p >= 0 && g[i].p <= 1);
+        if (i > 0)
+            assert_true(g[i - 1].p >= g[i].p);
+        sum += g[i].p;
+    }
+    assert_true(sum <= 1.0 + 1e-9);
+}
+
+static void
+test_clear_cases(void **state)
+{
+    static const enum cls_algo algos[] = {CLS_LOGREG, CLS_NB};
+    struct cls_guess g[3];
+    size_t a, i, n;
+
+    (void)state;
+    for (a = 0; a < 2; a++) {
+        struct cls_model *m = train(algos[a]);
+
+        assert_int_equal(cls_nclasses(m), 3);
+        for (i = 0; i < NCLEAR; i++) {
+            const struct clear_case *c = &clear_cases[i];
+
+            n = cls_classify(m, c->subject, c->detail, g, 3);
+            assert_int_equal(n, 3);
+            check_guesses(g, n);
+            if (strcmp(g[0].label, c->want) != 0)
+                fail_msg("%s: '%s' '%s' gave %s (%.3f), want %s",
+                         cls_algo_name(algos[a]),
+                         c->subject ? c->subject : "(null)", c->detail,
+                         g[0].label, g[0].p, c->want);
+        }
+        cls_free(m);
+    }
+}
+
+/* k is clamped to the number of categories; all of them sum to 1. */
+static void
+test_top_k(void **state)
+{
+    static const struct {
+        size_t k, want;
+    } ks[] = {{0, 0}, {1, 1}, {2, 2}, {3, 3}, {10, 3}};
+    struct cls_model *m = train(CLS_LOGREG);
+    struct cls_guess g[10], all[10];
+    double sum = 0;
+    size_t i, n;
+
+    (void)state;
+    cls_classify(m, "垃圾清运", "垃圾", all, 10);
+    for (i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+        n = cls_classify(m, "垃圾清运", "垃圾", g, ks[i].k);
+        assert_int_equal(n, ks[i].want);
+        check_guesses(g, n);
+        if (n > 0) {
+            assert_string_equal(g[0].label, ENV);
+            assert_true(g[0].p == all[0].p);
+        }
+    }
+    for (i = 0; i < 3; i++)
+        sum += all[i].p;
+    assert_true(fabs(sum - 1.0) < 1e-9);
+    assert_true(all[0].p > 0.5);
+    cls_free(m);
+}
+
+/* A saved model, loaded again, answers exactly as the original. */
+static void
+test_round_trip(void **state)
+{
+    static const enum cls_algo algos[] = {CLS_LOGREG, CLS_NB};
+    struct cls_guess g1[3], g2[3];
+    struct cls_model *m, *back;
+    struct buf b, b2;
+    char why[200];
+    size_t a, i, k;
+
+    (void)state;
+    for (a = 0; a < 2; a++) {
+        m = train(algos[a]);
+        buf_init(&b, CLS_MAX_MODEL_BYTES);
+        buf_init(&b2, CLS_MAX_MODEL_BYTES);
+        assert_int_equal(cls_save(m, &b), CG_OK);
+        assert_int_equal(cls_load(b.data, b.len, &back, why, sizeof(why)),
+                         CG_OK);
+        assert_int_equal(cls_nclasses(back), cls_nclasses(m));
+        assert_int_equal(cls_nfeatures(back), cls_nfeatures(m));
+        for (i = 0; i < NCLEAR; i++) {
+            cls_classify(m, clear_cases[i].subject, clear_cases[i].detail, g1,
+                         3);
+            cls_classify(back, clear_cases[i].subject, clear_cases[i].detail,
+                         g2, 3);
+            for (k = 0; k < 3; k++) {
+                assert_string_equal(g1[k].label, g2[k].label);
+                assert_true(g1[k].p == g2[k].p);
+            }
+        }
+        /* Saving the loaded model gives the same bytes. */
+        assert_int_equal(cls_save(back, &b2), CG_OK);
+        assert_int_equal(b.len, b2.len);
+        assert_memory_equal(b.data, b2.data, b.len);
+        cls_free(back);
+        cls_free(m);
+        buf_free(&b);
+        buf_free(&b2);
+    }
+}
+
+/* The same examples and seed give the same model, byte for byte. */
+static void
+test_deterministic(void **state)
+{
+    struct cls_model *m1 = train(CLS_LOGREG), *m2 = train(CLS_LOGREG);
+    struct buf b1, b2;
+
+    (void)state;
+    buf_init(&b1, CLS_MAX_MODEL_BYTES);
+    buf_init(&b2, CLS_MAX_MODEL_BYTES);
+    assert_int_equal(cls_save(m1, &b1), CG_OK);
+    assert_int_equal(cls_save(m2, &b2), CG_OK);
+    assert_int_equal(b1.len, b2.len);
+    assert_memory_equal(b1.data, b2.data, b1.len);
+    cls_free(m1);
+    cls_free(m2);
+    buf_free(&b1);
+    buf_free(&b2);
+}
+
+enum damage { CUT, FLIP, SET_BYTE, APPEND };
+
+struct corrupt_case {
+    const char *name;
+    enum damage how;
+    long at; /* negative: from the end */
+    unsigned char byte;
+    const char *why; /* a word the reason must contain */
+};
+
+static const struct corrupt_case corrupt_cases[] = {
+    {"empty", CUT, 0, 0, "not a civicgrid"},
+    {"magic only", CUT, 8, 0, "header"},
+    {"half a header", CUT, 20, 0, "header"},
+    {"header only", CUT, 40, 0, "cut short"},
+    {"last byte missing", CUT, -1, 0, "cut short"},
+    {"a byte too many", APPEND, 0, 0, "padded"},
+    {"bad magic", SET_BYTE, 0, 'X', "not a civicgrid"},
+    {"future version", SET_BYTE, 8, 2, "version"},
+    {"unknown learner", SET_BYTE, 12, 9, "impossible"},
+    {"n-grams of 9", SET_BYTE, 16, 9, "impossible"},
+    {"one category", SET_BYTE, 32, 1, "impossible"},
+    {"more n-grams", SET_BYTE, 36, 0xff, "cut short"},
+    {"label flipped", FLIP, 41, 0, "checksum"},
+    {"weight flipped", FLIP, -20, 0, "checksum"},
+    {"checksum flipped", FLIP, -1, 0, "checksum"},
+};
+
+static void
+test_corrupt_refused(void **state)
+{
+    struct cls_model *m = train(CLS_LOGREG), *back;
+    struct buf good, bad;
+    size_t i, at;
+    char why[200];
+    int rc;
+
+    (void)state;
+    buf_init(&good, CLS_MAX_MODEL_BYTES);
+    assert_int_equal(cls_save(m, &good), CG_OK);
+    for (i = 0; i < sizeof(corrupt_cases) / sizeof(corrupt_cases[0]); i++) {
+        const struct corrupt_case *c = &corrupt_cases[i];
+
+        buf_init(&bad, CLS_MAX_MODEL_BYTES);
+        assert_int_equal(buf_append(&bad, good.data, good.len), CG_OK);
+        at = c->at < 0 ? good.len - (size_t)(-c->at) : (size_t)c->at;
+        if (c->how == CUT)
+            bad.len = at;
+        else if (c->how == FLIP)
+            bad.data[at] ^= 0x10;
+        else if (c->how == SET_BYTE)
+            bad.data[at] = (char)c->byte;
+        else
+            assert_int_equal(buf_append(&bad, "", 1), CG_OK);
+        why[0] = '\0';
+        back = (struct cls_model *)1;
+        rc = cls_load(bad.data, bad.len, &back, why, sizeof(why));
+        if (rc != CG_EINVAL || back != NULL || !strstr(why, c->why))
+            fail_msg("%s: rc %d, reason '%s', want '%s'", c->name, rc, why,
+                     c->why);
+        buf_free(&bad);
+    }
+    buf_free(&good);
+    cls_free(m);
+}
+
+struct odd_text {
+    const char *name;
+    const char *subject;
+    const char *detail;
+    const char *want; /* NULL: any answer will do */
+};
+
+static const struct odd_text odd_texts[] = {
+    {"nothing", NULL, NULL, NULL},
+    {"empty", "", "", NULL},
+    {"punctuation and digits", "。，！？", "123 456 ……——", NULL},
+    {"invalid bytes", "\xff\xfe\xc0\xaf", "\xed\xa0\x80\xf8\x88", NULL},
+    {"cut-short character", "垃圾\xe5\x9e", "\xe5", ENV},
+    {"garbage around words", "\xff垃圾\xfe清运\xc3", "\x80污水\xbf", ENV},
+    {"emoji and latin", "😀 ABC", "工资 😡 salary", LAB},
+};
+
+static void
+test_odd_texts(void **state)
+{
+    struct cls_model *m = train(CLS_LOGREG);
+    struct cls_guess g[3];
+    size_t i, n;
+
+    (void)state;
+    for (i = 0; i < sizeof(odd_texts) / sizeof(odd_texts[0]); i++) {
+        const struct odd_text *t = &odd_texts[i];
+
+        n = cls_classify(m, t->subject, t->detail, g, 3);
+        assert_int_equal(n, 3);
+        check_guesses(g, n);
+        if (t->want && strcmp(g[0].label, t->want) != 0)
+            fail_msg("%s: %s, want %s", t->name, g[0].label, t->want);
+    }
+    cls_free(m);
+}
+
+struct bad_training {
+    const char *name;
+    struct cls_example ex[2];
+    size_t n;
+    const char *why;
+};
+
+static const struct bad_training bad_trainings[] = {
+    {"no examples", {{NULL, NULL, NULL}, {NULL, NULL, NULL}}, 0, "two"},
+    {"one category", {{"垃圾", "", ENV}, {"污水", "", ENV}}, 2, "two"},
+    {"empty label", {{"垃圾", "", ""}, {"工资", "", LAB}}, 2, "category"},
+    {"no label", {{"垃圾", "", ENV}, {"工资", "", NULL}}, 2, "category"},
+    {"label not UTF-8",
+     {{"垃圾", "", "\xff"}, {"工资", "", LAB}},
+     2,
+     "category"},
+};
+
+static void
+test_bad_training(void **state)
+{
+    struct cls_model *m;
+    struct cls_params p;
+    char why[200];
+    size_t i;
+
+    (void)state;
+    cls_params_default(&p, CLS_LOGREG);
+    for (i = 0; i < sizeof(bad_trainings) / sizeof(bad_trainings[0]); i++) {
+        const struct bad_training *t = &bad_trainings[i];
+
+        why[0] = '\0';
+        if (cls_train(&p, t->ex, t->n, &m, why, sizeof(why)) != CG_EINVAL ||
+            m != NULL || !strstr(why, t->why))
+            fail_msg("%s: reason '%s'", t->name, why);
+    }
+    p.ngram_max = 4;
+    assert_int_equal(cls_train(&p, training, NTRAIN, &m, why, sizeof(why)),
+                     CG_EINVAL);
+    cls_params_default(&p, CLS_LOGREG);
+    p.lambda = 2.0;
+    assert_int_equal(cls_params_check(&p, why, sizeof(why)), CG_EINVAL);
+}
+
+/* Every case is scored once, and a top-3 hit counts every top-1 hit. */
+static void
+test_cross_validation(void **state)
+{
+    struct cls_params p;
+    struct cls_cv cv;
+    char why[200];
+
+    (void)state;
+    cls_params_default(&p, CLS_LOGREG);
+    p.min_df = 1;
+    assert_int_equal(
+        cls_cross_validate(&p, training, NTRAIN, 4, 7, &cv, why, sizeof(why)),
+        CG_OK);
+    assert_int_equal(cv.folds, 4);
+    assert_int_equal(cv.n, NTRAIN);
+    assert_true(cv.top3 >= cv.top1);
+    assert_int_equal(cv.top3, NTRAIN); /* three categories: always in */
+    assert_true(cv.top1 >= NTRAIN / 2);
+    assert_int_equal(
+        cls_cross_validate(&p, training, NTRAIN, 1, 7, &cv, why, sizeof(why)),
+        CG_EINVAL);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_clear_cases),
+        cmocka_unit_test(test_top_k),
+        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_corrupt_refused),
+        cmocka_unit_test(test_odd_texts),
+        cmocka_unit_test(test_bad_training),
+        cmocka_unit_test(test_cross_validation),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
