@@ -32,7 +32,7 @@ usage(FILE *out)
                  "requests\n\nUsage: civicgrid COMMAND [options]\n\n"
                  "Commands:\n");
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'civicgrid COMMAND --help' for a command's "
                  "options.\n");
 }
