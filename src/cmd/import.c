@@ -200,6 +200,30 @@ add_feature(const struct geo_feature *f, void *ctx)
     return territorial_unit(c, code, name, level);
 }
 
+/*
+ * The coordinate system a FeatureCollection names in its "crs" member
+ * ({"type": "name", "properties": {"name": "GCJ-02"}}, or an EPSG URN for
+ * WGS-84); a file that names none is WGS-84, as RFC 7946 says.
+ */
+static int
+file_crs(const struct buf *b, enum geo_crs *out)
+{
+    json_t *root = json_loadb(b->data ? b->data : "", b->len, 0, NULL);
+    const char *name = json_string_value(json_object_get(
+        json_object_get(json_object_get(root, "crs"), "properties"), "name"));
+    int rc = CG_OK;
+
+    *out = GEO_WGS84;
+    if (name) {
+        if (strstr(name, "4326") || strstr(name, "CRS84"))
+            *out = GEO_WGS84;
+        else if (geo_crs_parse(name, out) != CG_OK)
+            rc = CG_EINVAL;
+    }
+    json_decref(root);
+    return rc;
+}
+
 int
 import_areas_file(struct app *app, const char *path, const char *crs,
                   const char *level, const char *parent, bool quiet)
@@ -218,6 +242,14 @@ import_areas_file(struct app *app, const char *path, const char *crs,
         fprintf(stderr, "import areas: cannot read %s: %s\n", path,
                 rc == CG_ETOOBIG ? "it is over 512 MiB" : strerror(errno));
         return rc;
+    }
+    if (!crs && file_crs(&b, &from) != CG_OK) {
+        fprintf(stderr,
+                "import areas: %s names a coordinate system other "
+                "than WGS-84 or GCJ-02\n",
+                path);
+        buf_free(&b);
+        return CG_EINVAL;
     }
     memset(&c, 0, sizeof(c));
     c.app = app;
