@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/casework.h"
 #include "api/validate.h"
@@ -491,6 +492,7 @@ import_cases_file(struct app *app, const char *path, bool quiet)
     const char *p, *end, *nl;
     struct buf b;
     long line = 0;
+    bool progress;
     int rc = CG_OK;
 
     if ((rc = read_file(path, &b)) != CG_OK) {
@@ -502,6 +504,7 @@ import_cases_file(struct app *app, const char *path, bool quiet)
         buf_free(&b);
         return CG_EDB;
     }
+    progress = !quiet && isatty(STDERR_FILENO);
     p = b.data ? b.data : "";
     end = p + b.len;
     for (; p < end; p = nl + 1) {
@@ -531,7 +534,8 @@ import_cases_file(struct app *app, const char *path, bool quiet)
             skipped++;
         else
             imported++;
-        if (!quiet && imported % 1000 == 0 && imported)
+        /* Progress only for a person watching a terminal. */
+        if (progress && imported % 1000 == 0 && imported)
             fprintf(stderr, "\r%lld cases...", (long long)imported);
     }
     buf_free(&b);
@@ -548,7 +552,7 @@ import_cases_file(struct app *app, const char *path, bool quiet)
     if (!quiet)
         printf("%simported %lld cases with %lld events from %s; %lld "
                "already there were skipped\n",
-               imported >= 1000 ? "\n" : "", (long long)imported,
+               progress && imported >= 1000 ? "\n" : "", (long long)imported,
                (long long)nevents, path, (long long)skipped);
     return CG_OK;
 }
