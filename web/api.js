@@ -6,7 +6,7 @@
 // {"error": {"code", "message"}} and are thrown as ApiError with the
 // server's message, which is written for people and shown as is.
 
-import { t, lang, has } from './i18n.js';
+import { t, hasOwn } from './i18n.js';
 
 let csrfToken = null;
 
@@ -29,14 +29,15 @@ function csrfFromCookie() {
   return m ? decodeURIComponent(m[1]) : null;
 }
 
-// The sentence a person reads for an error: in Chinese, the meaning of the
-// server's stable error code; in English, or for a code the interface does
-// not know, the server's own sentence. The server's exact sentence stays
-// on the error as `detail` for whoever has to look into it.
+// The sentence a person reads for an error: the meaning of the server's
+// stable error code in the interface's language when it has one (Chinese
+// has them all; English only where a plain sentence reads better), else
+// the server's own sentence. The server's exact sentence stays on the
+// error as `detail` for whoever has to look into it.
 function explain(err, status) {
   const exact = err?.message || t('err.unknown', { status });
-  if (lang() === 'en' || !err?.code || !has(`errcode.${err.code}`)) return exact;
-  return t(`errcode.${err.code}`);
+  if (err?.code && hasOwn(`errcode.${err.code}`)) return t(`errcode.${err.code}`);
+  return exact;
 }
 
 export class ApiError extends Error {

@@ -5,9 +5,9 @@
 // render(container, ctx) that may return a function to clean up (maps,
 // timers) when the person leaves the page.
 
-import { api, setCsrf, sessionEvents, ApiError, hasSessionCookie, forgetSessionCookie } from './api.js';
+import { api, cached, setCsrf, sessionEvents, ApiError, hasSessionCookie, forgetSessionCookie } from './api.js';
 import { h, clear, toast, clearToasts } from './dom.js';
-import { t, lang, setLang, onLangChange, applyDocumentLang, roleLabel } from './i18n.js';
+import { t, lang, setLang, onLangChange, applyDocumentLang, roleLabel, rememberNames } from './i18n.js';
 
 const STAFF = ['grid_worker', 'dispatcher', 'unit', 'supervisor', 'admin'];
 const REPORTERS = ['resident', 'grid_worker', 'dispatcher', 'admin'];
@@ -171,9 +171,19 @@ async function render() {
   cleanup = typeof out === 'function' ? out : null;
 }
 
+function categoryNames() {
+  return cached('/api/v1/categories').then((a) => rememberNames(a.items)).catch(() => {});
+}
+
 async function start() {
   applyDocumentLang();
-  onLangChange(() => render());
+  onLangChange(async () => {
+    // The catalogue's English names, for lists that name categories by
+    // code; then the page again, with the focus back on the switch.
+    await categoryNames();
+    await render();
+    document.getElementById('lang-switch')?.focus({ preventScroll: true });
+  });
   sessionEvents.addEventListener('expired', () => {
     if (!session.user) return;
     session.user = null;
@@ -196,6 +206,7 @@ async function start() {
       if (e.status === 401) forgetSessionCookie();
     }
   }
+  if (lang() === 'en') await categoryNames();
   window.addEventListener('hashchange', render);
   if (!location.hash || location.hash === '#/') location.replace(homeFor(session.user));
   render();

@@ -265,12 +265,56 @@ const zh = {
   'errcode.username_taken': '该用户名已被使用。',
   'errcode.unavailable': '系统繁忙，请稍后重试。',
   'errcode.internal': '系统出现错误，已记录，请稍后重试。',
+  'errcode.missing_photo': '请至少添加一张照片。',
+  'errcode.missing_field': '有必填内容未填写，请检查后重试。',
+  'errcode.invalid_field': '有内容的格式或长度不符合要求，请检查后重试。',
+  'errcode.idempotency_key_reused': '提交的内容与上次不同，请重新提交。',
+  'errcode.bad_multipart': '照片或表单没有完整送达，请重试。',
+  'errcode.unsupported_type': '提交的格式不受支持，请刷新页面后重试。',
   'err.title': '出错了',
   'err.network': '网络连接失败，请稍后重试。',
   'err.unknown': '服务器返回了无法识别的应答（{status}）。',
   'err.signin': '请先登录。',
   'notfound.title': '页面不存在',
   'notfound.back': '返回首页',
+
+  'punct.colon': '：',
+  'punct.paren': '（{text}）',
+
+  'report.behalf': '代居民上报（可选）',
+  'report.behalf.hint': '替居民上报时填写，方便处置单位回访；居民本人上报无需填写。',
+  'report.reporter_name': '居民姓名',
+  'report.reporter_phone': '联系电话',
+  'report.channel': '渠道',
+  'report.channel.none': '不填写',
+  'channel.phone': '电话',
+  'channel.visit': '走访',
+  'channel.web': '网上',
+  'channel.hotline': '12345 热线',
+  'channel.app': '手机应用',
+  'report.switch.onsite': '现场已处理？改为随手处置',
+  'report.switch.report': '尚未处理？改为上报问题',
+  'report.switch.keep': '已填写的内容会保留。',
+  'report.photos.type': '只能添加 JPEG、PNG 或 WebP 格式的照片，“{name}”未添加。',
+  'report.photos.unreadable': '照片“{name}”无法读取，请换一张。',
+  'report.photos.busy': '正在处理照片…',
+  'report.goto': '按区域定位',
+  'report.goto.hint': '不便在地图上找时，可逐级选择区、街道、社区，地图会移到该处，再点一下具体位置。',
+  'map.legend': '地图显示区、街道、社区和网格的名称与边界，放大可看到更细的网格。',
+
+  'case.rate.note.hint': '可以先写下原因，再点选评价。',
+  'case.rate.confirm': '确定评价为“不满意”吗？写明原因有助于重新办理。',
+  'case.rate.confirm.yes': '确认不满意',
+  'case.rate.confirm.no': '先写原因',
+
+  'form.unit.filter': '筛选单位',
+  'form.unit.filter.ph': '输入单位名称中的字，如“环卫”',
+  'form.unit.count': '共 {n} 个单位',
+  'form.unit.none': '没有名称含“{q}”的单位',
+  'form.unit.group.suggested': '系统推荐',
+  'form.unit.group.department': '职能部门',
+  'form.unit.group.local': '本区属地单位',
+  'form.unit.group.other': '其他属地单位',
   'close': '关闭',
 };
 
@@ -503,12 +547,57 @@ const en = {
   'stats.none': '—',
   'stats.noGroups': 'No groups for these filters.',
 
+  // Only where a plain sentence reads better than the server's exact one;
+  // for the others the server's sentence is shown.
+  'errcode.bad_credentials': 'The username or password is wrong.',
+  'errcode.csrf': 'This page has expired; reload it and try again.',
+  'errcode.stale_version': 'Someone else just changed this case; it has been reloaded. Check it and try again.',
+  'errcode.unavailable': 'The system is busy; try again in a moment.',
+  'errcode.internal': 'Something went wrong on the server; it has been logged. Try again later.',
   'err.title': 'Something went wrong',
   'err.network': 'Could not reach the server; try again in a moment.',
   'err.unknown': 'The server gave an answer that could not be read ({status}).',
   'err.signin': 'Please sign in first.',
   'notfound.title': 'Page not found',
   'notfound.back': 'Back to start',
+
+  'punct.colon': ': ',
+  'punct.paren': ' ({text})',
+
+  'report.behalf': 'Reporting for a resident (optional)',
+  'report.behalf.hint': 'Fill in when you report for a resident, so the unit can call back.',
+  'report.reporter_name': 'Resident\'s name',
+  'report.reporter_phone': 'Phone',
+  'report.channel': 'Channel',
+  'report.channel.none': 'Not given',
+  'channel.phone': 'Phone',
+  'channel.visit': 'Visit',
+  'channel.web': 'Online',
+  'channel.hotline': '12345 hotline',
+  'channel.app': 'Mobile app',
+  'report.switch.onsite': 'Already fixed? Record it as fixed on the spot',
+  'report.switch.report': 'Not fixed yet? Report it instead',
+  'report.switch.keep': 'What you have filled in is kept.',
+  'report.photos.type': 'Only JPEG, PNG or WebP photos can be added; "{name}" was not added.',
+  'report.photos.unreadable': 'The photo "{name}" could not be read; choose another.',
+  'report.photos.busy': 'Preparing photos…',
+  'report.goto': 'Go to an area',
+  'report.goto.hint': 'Choose the district, street and community to move the map there, then tap the exact place.',
+  'map.legend': 'The map names districts, streets, communities and grids; zoom in for the grid outlines.',
+
+  'case.rate.note.hint': 'You can write why first, then choose a rating.',
+  'case.rate.confirm': 'Rate it "Not satisfied"? Saying why helps to handle it again.',
+  'case.rate.confirm.yes': 'Yes, not satisfied',
+  'case.rate.confirm.no': 'Write why first',
+
+  'form.unit.filter': 'Filter units',
+  'form.unit.filter.ph': 'Type part of a unit\'s name',
+  'form.unit.count': '{n} units',
+  'form.unit.none': 'No unit name contains "{q}"',
+  'form.unit.group.suggested': 'Suggested',
+  'form.unit.group.department': 'Departments',
+  'form.unit.group.local': 'Offices in this district',
+  'form.unit.group.other': 'Other offices',
   'close': 'Close',
 };
 
@@ -559,6 +648,16 @@ export function has(key) {
   return key in dictionaries[current] || key in zh;
 }
 
+// Whether the current language itself has a text for key.
+export function hasOwn(key) {
+  return key in dictionaries[current];
+}
+
+// ': ' in English, '：' in Chinese, after a label.
+export function colon(label) {
+  return label + t('punct.colon');
+}
+
 export function t(key, params) {
   let s = dictionaries[current][key] ?? zh[key] ?? key;
   if (params) {
@@ -587,9 +686,22 @@ export function ratingLabel(name) {
 
 // Names from the database (areas, categories, units) are Chinese; English
 // names are used when the catalogue has them.
+// Lists and cases name a category by code and Chinese name only; the
+// catalogue's English names are remembered here by code.
+const englishNames = new Map();
+export function rememberNames(items) {
+  for (const it of items || []) {
+    if (it.code && it.name_en) englishNames.set(it.code, it.name_en);
+    if (it.children) rememberNames(it.children);
+  }
+}
+
 export function localName(item) {
   if (!item) return '';
-  if (current === 'en' && item.name_en) return item.name_en;
+  if (current === 'en') {
+    const en = item.name_en || englishNames.get(item.code);
+    if (en) return en;
+  }
   return item.name || '';
 }
 

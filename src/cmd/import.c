@@ -546,7 +546,7 @@ import_cases_file(struct app *app, const char *path, bool quiet)
         fprintf(stderr,
                 "%s%s:%ld: %s\nimport cases: the file was refused "
                 "whole; nothing was imported\n",
-                quiet ? "" : "\n", path, line, err);
+                progress && imported >= 1000 ? "\n" : "", path, line, err);
         return CG_EINVAL;
     }
     if (!quiet)
