@@ -114,12 +114,15 @@ const zh = {
   'report.need.location': '请在地图上点出问题位置。',
   'report.need.description': '请用至少两个字描述问题。',
   'report.need.note': '请填写处置说明。',
+  'report.need.phone': '联系电话只能包含数字、空格、“+”“-”和括号。',
   'report.done': '上报成功，案件编号 {id}。',
   'report.done.onsite': '已处置结案，案件编号 {id}。',
   'report.geo.fail': '无法获取您的位置：{message}',
 
   'map.label': '地图：点击选择位置',
   'map.case': '案件位置地图',
+  'map.center': '地图中心',
+  'map.center.outside': '不在服务范围内',
 
   'mine.title': '我的上报',
   'mine.empty': '您还没有上报过问题。',
@@ -237,8 +240,8 @@ const zh = {
   'stats.none': '—',
   'stats.noGroups': '该条件下没有分组数据。',
 
-  // What the server's error codes mean, for people. The server's own
-  // sentence (English, exact) is shown beneath in smaller print.
+  // What the server's error codes mean, for people (see explain() in
+  // api.js). The server's own sentence stays on the error as `detail`.
   'errcode.bad_credentials': '用户名或密码不正确。',
   'errcode.too_many_attempts': '该账号密码错误次数过多，请 15 分钟后再试。',
   'errcode.unsupported_photo': '只能上传 JPEG、PNG 或 WebP 格式的照片。',
@@ -424,12 +427,15 @@ const en = {
   'report.need.location': 'Tap the place on the map.',
   'report.need.description': 'Describe the problem in at least two characters.',
   'report.need.note': 'Say what was done.',
+  'report.need.phone': 'A phone number may only have digits, spaces, +, - and brackets.',
   'report.done': 'Reported. Case number {id}.',
   'report.done.onsite': 'Handled and closed. Case number {id}.',
   'report.geo.fail': 'Could not get your location: {message}',
 
   'map.label': 'Map: tap to choose the place',
   'map.case': 'Map of the case location',
+  'map.center': 'Map centre',
+  'map.center.outside': 'outside the area served',
 
   'mine.title': 'My reports',
   'mine.empty': 'You have not reported anything yet.',

@@ -7,9 +7,10 @@
 
 import { api, request, uploadPhoto, newKey, cached } from '../api.js';
 import { h, clear, field, errorBox, toast, uid } from '../dom.js';
-import { t, stateLabel, actionLabel, roleLabel, ratingLabel, localName, fmtDateTime } from '../i18n.js';
+import { t, has, colon, stateLabel, actionLabel, roleLabel, ratingLabel, localName, fmtDateTime } from '../i18n.js';
 import { L, baseMap, pinIcon, areaLayer, GRID_MARK } from './map.js';
 import { stateBadge, loadUnits } from './widgets.js';
+import { PHOTO_ACCEPT, isPhotoType, shrink, UnreadablePhoto } from './photos.js';
 
 // The case's place from the district down (the city is the platform's
 // own), e.g. 回民区 / 光明路街道 / 电子路社区 / 电子路社区第2网格.
@@ -47,6 +48,71 @@ const TONE = {
   escalate: 'warn', reopen: 'warn',
 };
 
+// The unit to dispatch to, out of some 200: the one the case is routed to
+// first, then the departments, then the offices of the case's own district
+// (their area codes start with its 6-digit district code), then the other
+// offices. Typing in the box above the list narrows it to the names that
+// contain what was typed; the chosen unit always stays in the list.
+function unitPicker(c, err) {
+  const district = (c.area?.code || '').slice(0, 6);
+  const select = h('select', { name: 'unit', required: true, id: uid('unit') });
+  const count = h('p', { class: 'hint unit-count', id: uid('hint'), role: 'status' });
+  const filter = h('input', { type: 'search', name: 'unit-filter', id: uid('unit-filter'),
+    placeholder: t('form.unit.filter.ph'), autocomplete: 'off', enterkeyhint: 'done',
+    'aria-controls': select.id, 'aria-describedby': count.id });
+  let units = [];
+  let suggested = null;
+
+  function fill() {
+    const keep = select.value || (suggested ? suggested.code : '');
+    const q = filter.value.trim().toLowerCase();
+    const matches = (u) => !q || u.name.toLowerCase().includes(q) || u.code.toLowerCase().includes(q);
+    const hit = (u) => u.code === keep || matches(u);
+    const groups = [
+      ['suggested', suggested ? [suggested] : []],
+      ['department', units.filter((u) => u !== suggested && u.kind === 'department')],
+      ['local', units.filter((u) => u !== suggested && u.kind !== 'department' && district && (u.area || '').startsWith(district))],
+      ['other', units.filter((u) => u !== suggested && u.kind !== 'department' && !(district && (u.area || '').startsWith(district)))],
+    ];
+    clear(select).append(h('option', { value: '' }, t('report.category.choose')));
+    let n = 0;
+    for (const [key, list] of groups) {
+      const shown = list.filter(hit);
+      if (!shown.length) continue;
+      const group = h('optgroup', { label: t(`form.unit.group.${key}`), dataset: { group: key } });
+      for (const u of shown) {
+        // Offices below a street's are indented under it.
+        const depth = key === 'department' || key === 'suggested' ? 0 : Math.max(0, ((u.area || '').length - 9) / 3);
+        group.append(h('option', { value: u.code, selected: u.code === keep },
+          '\u3000'.repeat(depth) + u.name + (u === suggested ? t('form.unit.suggested') : '')));
+        if (matches(u)) n += 1;
+      }
+      select.append(group);
+    }
+    count.textContent = q && !n ? t('form.unit.none', { q: filter.value.trim() }) : t('form.unit.count', { n });
+  }
+
+  loadUnits().then((list) => {
+    const depts = list.filter((u) => u.kind === 'department')
+      .sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+    const offices = list.filter((u) => u.kind !== 'department')
+      .sort((a, b) => (a.area || '').localeCompare(b.area || '') || a.name.localeCompare(b.name, 'zh-CN'));
+    units = [...depts, ...offices];
+    suggested = units.find((u) => u.id === c.unit_id) || null;
+    fill();
+  }).catch((e) => err.show(e.message));
+  filter.addEventListener('input', fill);
+  filter.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter') { ev.preventDefault(); select.focus(); }
+  });
+
+  select.fieldEl = h('div', { class: 'unit-picker' },
+    field(t('form.unit.filter'), filter),
+    field(t('form.unit'), select),
+    count);
+  return select;
+}
+
 export function render(main, ctx) {
   const id = Number(ctx.params.id);
   let mapCleanup = null;
@@ -61,7 +127,7 @@ export function render(main, ctx) {
     } catch (e) {
       if (disposed) return;
       clear(main).append(h('div', { class: 'card empty' },
-        h('p', { class: 'form-error', role: 'alert' }, e.status === 404 || e.status === 403 ? t('case.notFound') + ' ' + e.message : e.message),
+        h('p', { class: 'form-error', role: 'alert' }, e.status === 404 || e.status === 403 ? t('case.notFound') : e.message),
         h('a', { class: 'btn btn-secondary', href: ctx.session.user.role === 'resident' ? '#/mine' : '#/queue' }, t('case.back'))));
     }
   }
@@ -153,7 +219,7 @@ export function render(main, ctx) {
     const add = (k, v, cls) => { if (v) rows.push(h('div', { class: 'dl-row ' + (cls || '') }, h('dt', null, t(k)), h('dd', null, v))); };
     add('case.ref', c.ref);
     add('case.state', stateLabel(c.state, c.state_label));
-    add('case.category', c.category ? `${localName(c.category)}（${c.category.code}）` : '');
+    add('case.category', c.category ? localName(c.category) + t('punct.paren', { text: c.category.code }) : '');
     add('case.area', areaPath(c.area));
     add('case.address', c.address);
     add('case.unit', c.unit);
@@ -164,6 +230,7 @@ export function render(main, ctx) {
       add('case.reporter', c.reporter.name);
       add('case.phone', c.reporter.phone);
     }
+    if (isStaff && c.channel) add('case.channel', has(`channel.${c.channel}`) ? t(`channel.${c.channel}`) : c.channel);
     if (isStaff) add('case.route', c.route_reason);
     add('case.rating', c.rating ? ratingLabel(c.rating) : '', 'rating');
     return h('section', { class: 'card', id: 'case-details' }, h('dl', { class: 'details' }, rows));
@@ -197,7 +264,7 @@ export function render(main, ctx) {
       h('h2', { id: 'actions-h' }, t('case.actions')));
     if (c.rating) {
       box.append(h('p', { class: 'rating-shown', id: 'rating-shown' },
-        t('case.rating') + '：', h('strong', null, ratingLabel(c.rating))));
+        colon(t('case.rating')), h('strong', null, ratingLabel(c.rating))));
     }
     if (!allowed.length) {
       box.append(h('p', { class: 'muted' }, t('case.noActions')));
@@ -228,24 +295,45 @@ export function render(main, ctx) {
     return box;
   }
 
-  // Rating is one tap: 满意 / 基本满意 / 不满意, with an optional word.
+  // Rating: first the optional word on why, then one tap on 满意 / 基本满意
+  // / 不满意. 不满意 without a word asks once more, since it may reopen the
+  // case and the reason helps whoever handles it again.
   function ratePanel(c) {
-    const note = h('textarea', { rows: 2, maxlength: 2000, placeholder: t('form.note.ph') });
+    const note = h('textarea', { rows: 3, maxlength: 2000, placeholder: t('form.note.ph'), name: 'rate-note' });
     const err = errorBox();
     const row = h('div', { class: 'rating-buttons', role: 'group', 'aria-label': t('case.rate.prompt') });
+    const confirmBox = h('div', { class: 'rate-confirm', role: 'alert', hidden: true });
+    const setDisabled = (v) => { for (const x of row.children) x.disabled = v; };
+    async function send(r) {
+      setDisabled(true);
+      confirmBox.hidden = true;
+      err.show('');
+      const ok = await act(c, { action: 'rate', rating: r, note: note.value.trim() || undefined }, err,
+        t('case.rated', { rating: ratingLabel(r) }));
+      if (!ok) setDisabled(false);
+    }
     for (const r of RATINGS) {
       row.append(h('button', { type: 'button', class: `btn rating-btn rating-${r}`, dataset: { rating: r },
-        onclick: async () => {
-          for (const x of row.children) x.disabled = true;
-          err.show('');
-          const ok = await act(c, { action: 'rate', rating: r, note: note.value.trim() || undefined }, err,
-            t('case.rated', { rating: ratingLabel(r) }));
-          if (!ok) for (const x of row.children) x.disabled = false;
+        onclick: () => {
+          if (r === 'unsatisfied' && !note.value.trim()) {
+            clear(confirmBox).append(
+              h('p', null, t('case.rate.confirm')),
+              h('div', { class: 'form-buttons' },
+                h('button', { type: 'button', class: 'btn btn-danger btn-sm', id: 'rate-confirm-yes',
+                  onclick: () => send(r) }, t('case.rate.confirm.yes')),
+                h('button', { type: 'button', class: 'btn btn-ghost btn-sm',
+                  onclick: () => { confirmBox.hidden = true; note.focus(); } }, t('case.rate.confirm.no'))));
+            confirmBox.hidden = false;
+            return;
+          }
+          send(r);
         } }, ratingLabel(r)));
     }
+    note.addEventListener('input', () => { if (note.value.trim()) confirmBox.hidden = true; });
     return h('div', { class: 'rate-panel', id: 'rate-panel' },
-      h('p', { class: 'rate-prompt' }, t('case.rate.prompt')), row,
-      field(t('case.rate.note'), note), err);
+      h('p', { class: 'rate-prompt' }, t('case.rate.prompt')),
+      field(t('case.rate.note'), note, t('case.rate.note.hint')),
+      row, confirmBox, err);
   }
 
   function actionForm(c, action, onCancel) {
@@ -256,18 +344,12 @@ export function render(main, ctx) {
     let note = null; let unit = null; let target = null; let days = null; let files = null;
     const previews = h('ul', { class: 'photo-previews' });
     const chosen = [];
+    let preparing = Promise.resolve();
 
     if (action === 'withdraw') parts.push(h('p', { class: 'warn' }, t('form.confirm.withdraw')));
     if (needs.includes('unit')) {
-      unit = h('select', { name: 'unit', required: true }, h('option', { value: '' }, t('report.category.choose')));
-      loadUnits().then((units) => {
-        for (const u of units) {
-          const suggested = u.id === c.unit_id;
-          unit.append(h('option', { value: u.code, selected: suggested },
-            u.name + (suggested ? t('form.unit.suggested') : '')));
-        }
-      }).catch((e) => err.show(e.message));
-      parts.push(field(t('form.unit'), unit));
+      unit = unitPicker(c, err);
+      parts.push(unit.fieldEl);
     }
     if (needs.includes('target')) {
       target = h('input', { name: 'target', type: 'number', min: 1, inputmode: 'numeric', required: true });
@@ -278,18 +360,37 @@ export function render(main, ctx) {
       parts.push(field(t('form.days'), days));
     }
     if (needs.includes('photos')) {
-      files = h('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true,
+      files = h('input', { type: 'file', accept: PHOTO_ACCEPT, capture: 'environment', multiple: true,
         class: 'visually-hidden', id: uid('photo'), name: 'photo' });
       const label = h('label', { for: files.id, class: 'btn btn-secondary photo-add' },
         h('span', { class: 'icon-camera', 'aria-hidden': 'true' }), t('report.photos.add'));
+      const photoErr = h('p', { class: 'field-error photo-error', role: 'alert', hidden: true });
       files.addEventListener('change', () => {
-        for (const f of [...files.files].slice(0, 9 - chosen.length)) chosen.push({ file: f, url: URL.createObjectURL(f) });
+        const list = [...files.files].slice(0, 9 - chosen.length);
         files.value = '';
-        clear(previews);
-        chosen.forEach((p, i) => previews.append(h('li', null,
-          h('img', { src: p.url, alt: t('report.photos.preview', { n: i + 1 }) }))));
+        preparing = (async () => {
+          const problems = [];
+          for (const f of list) {
+            if (!isPhotoType(f)) { problems.push(t('report.photos.type', { name: f.name })); continue; }
+            try {
+              const small = await shrink(f);
+              chosen.push({ file: small, url: URL.createObjectURL(small) });
+            } catch (e) {
+              if (!(e instanceof UnreadablePhoto)) throw e;
+              problems.push(t('report.photos.unreadable', { name: f.name }));
+            }
+          }
+          photoErr.textContent = problems.join(' ');
+          photoErr.hidden = !problems.length;
+          if (chosen.length && err.textContent === t('form.need.photo')) err.show('');
+          clear(previews);
+          chosen.forEach((p, i) => previews.append(h('li', null,
+            h('img', { src: p.url, alt: t('report.photos.preview', { n: i + 1 }) }),
+            h('button', { type: 'button', class: 'photo-remove', 'aria-label': t('report.photos.remove', { n: i + 1 }),
+              onclick: (ev) => { URL.revokeObjectURL(p.url); chosen.splice(chosen.indexOf(p), 1); ev.currentTarget.parentElement.remove(); } }, '×'))));
+        })();
       });
-      parts.push(h('fieldset', { class: 'plain' }, h('legend', null, t('form.photos')), previews, label, files));
+      parts.push(h('fieldset', { class: 'plain' }, h('legend', null, t('form.photos')), previews, label, files, photoErr));
     }
     note = h('textarea', { name: 'note', rows: 3, maxlength: 2000, placeholder: t('form.note.ph'),
       required: needs.includes('note') });
@@ -305,6 +406,7 @@ export function render(main, ctx) {
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       err.show('');
+      await preparing.catch(() => {});
       const body = { action, version: c.version };
       if (note.value.trim()) body.note = note.value.trim();
       if (needs.includes('note') && !body.note) { err.show(t('form.need.note')); note.focus(); return; }

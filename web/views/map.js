@@ -8,8 +8,9 @@
 // Labels that would overlap are left out, larger areas first.
 
 import * as L from '../vendor/leaflet/leaflet-src.esm.js';
-import { cached } from '../api.js';
+import { api, cached } from '../api.js';
 import { h } from '../dom.js';
+import { t, colon } from '../i18n.js';
 
 export { L };
 
@@ -24,12 +25,12 @@ const STYLES = {
 // from which the finer outlines are drawn.
 const LABEL_ZOOM = {
   district: [0, 12],
-  street: [13, 14],
-  community: [15, 16],
-  grid: [17, 30],
-  compound: [17, 30],
+  street: [12, 14],
+  community: [14, 15],
+  grid: [16, 30],
+  compound: [16, 30],
 };
-const OUTLINE_ZOOM = { community: 14, grid: 16 };
+const OUTLINE_ZOOM = { community: 14, grid: 15 };
 
 // The grid a point falls in, drawn over the others.
 export const GRID_MARK = { color: '#d9480f', weight: 2, fillColor: '#ffd8a8', fillOpacity: 0.35 };
@@ -122,7 +123,7 @@ function areaLabels(map) {
         const w = (el.firstChild?.offsetWidth || 60) / 2 + 2;
         const ht = (el.firstChild?.offsetHeight || 18) / 2 + 1;
         const box = [pt.x - w, pt.y - ht, pt.x + w, pt.y + ht];
-        show = box[2] > 0 && box[0] < size.x && box[3] > 0 && box[1] < size.y &&
+        show = box[0] >= 0 && box[2] <= size.x && box[1] >= 0 && box[3] <= size.y &&
           !taken.some((o) => box[0] < o[2] && box[2] > o[0] && box[1] < o[3] && box[3] > o[1]);
         if (show) taken.push(box);
       }
@@ -132,6 +133,34 @@ function areaLabels(map) {
 
   map.on('zoomend moveend resize', update);
   return { add, update, group };
+}
+
+// Where the middle of the map is, named from the district down: a way to
+// know where one is when no name is in sight, without searching.
+function centerInfo(map, el) {
+  const text = h('span', { class: 'map-center-path' }, '');
+  const box = h('div', { class: 'map-center-info is-empty', id: 'map-center' },
+    h('span', { class: 'map-center-label' }, colon(t('map.center'))), text);
+  const Info = L.Control.extend({ onAdd: () => box });
+  new Info({ position: 'bottomleft' }).addTo(map);
+  let timer = null;
+  let seq = 0;
+  map.on('moveend', () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      const my = ++seq;
+      const c = map.getCenter();
+      try {
+        const ans = await api.get('/api/v1/areas/locate', { lon: c.lng.toFixed(6), lat: c.lat.toFixed(6) });
+        if (my !== seq) return;
+        text.textContent = (ans.path || []).filter((a) => a.level !== 'city').map((a) => a.name).join(' / ');
+      } catch (_) {
+        if (my === seq) text.textContent = t('map.center.outside');
+      }
+      box.classList.toggle('is-empty', !text.textContent);
+    }, 300);
+  });
+  map.on('unload', () => clearTimeout(timer));
 }
 
 // Creates a map in el with the district and street outlines, the names of
@@ -220,6 +249,8 @@ export function baseMap(el, config, opts = {}) {
     el.dataset.ready = 'true';
     return map;
   })();
+
+  if (opts.centerInfo) centerInfo(map, el);
 
   // Shows one area (by its code) whole: the cascading "go to" pickers use it.
   async function showArea(code) {

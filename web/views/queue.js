@@ -12,6 +12,10 @@ const PER_PAGE = 20;
 const STATES = ['submitted', 'filed', 'dispatched', 'handling', 'extension_pending',
   'handled', 'suspended', 'closed', 'rejected', 'withdrawn', 'merged'];
 
+// A handling unit only ever sees cases once they are dispatched to it:
+// 待受理, 已立案, 已驳回, 已撤回 and 已合并 never apply to it.
+const UNIT_STATES = ['dispatched', 'handling', 'extension_pending', 'handled', 'suspended', 'closed'];
+
 // Where each role's own work usually waits.
 const FIRST_TAB = {
   dispatcher: 'submitted', unit: 'dispatched', supervisor: 'handled',
@@ -39,7 +43,8 @@ export function render(main, ctx) {
 
   // Tabs: "all", each state, and overdue, each with its count.
   const tabs = h('nav', { class: 'tabs', 'aria-label': t('queue.tabs') });
-  const tabDefs = [['', t('queue.all')], ...STATES.map((s) => [s, stateLabel(s)]), ['overdue', t('queue.overdue')]];
+  const states = user.role === 'unit' ? UNIT_STATES : STATES;
+  const tabDefs = [['', t('queue.all')], ...states.map((s) => [s, stateLabel(s)]), ['overdue', t('queue.overdue')]];
   for (const [key, label] of tabDefs) {
     const active = key === 'overdue' ? q.overdue === '1'
       : q.overdue !== '1' && q.state === (key || 'all');

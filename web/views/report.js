@@ -5,54 +5,55 @@
 
 import { request, api, cached, newKey } from '../api.js';
 import { h, clear, field, errorBox, toast, uid } from '../dom.js';
-import { t } from '../i18n.js';
+import { t, colon } from '../i18n.js';
 import { L, baseMap, pinIcon, areaLayer, GRID_MARK } from './map.js';
-import { categoryPicker } from './widgets.js';
+import { categoryPicker, areaPicker } from './widgets.js';
+import { PHOTO_ACCEPT, isPhotoType, shrink, UnreadablePhoto } from './photos.js';
 
 const MAX_PHOTOS = 9;
-const SHRINK_ABOVE = 1.5 * 1024 * 1024;
-const MAX_SIDE = 2048;
 
-// Phone photos are often 5-10 MB; sending them at most 2048 px on the long
-// side saves the resident's data and time. The server re-encodes anyway.
-async function shrink(file) {
-  if (file.size <= SHRINK_ABOVE || !window.createImageBitmap) return file;
-  try {
-    const bmp = await createImageBitmap(file);
-    const scale = Math.min(1, MAX_SIDE / Math.max(bmp.width, bmp.height));
-    const w = Math.round(bmp.width * scale);
-    const hgt = Math.round(bmp.height * scale);
-    const canvas = document.createElement('canvas');
-    canvas.width = w;
-    canvas.height = hgt;
-    canvas.getContext('2d').drawImage(bmp, 0, 0, w, hgt);
-    bmp.close?.();
-    const blob = await new Promise((res) => canvas.toBlob(res, 'image/jpeg', 0.85));
-    if (!blob || blob.size >= file.size) return file;
-    return new File([blob], (file.name || 'photo').replace(/\.\w+$/, '') + '.jpg', { type: 'image/jpeg' });
-  } catch (_) {
-    return file;
-  }
-}
+// Staff who may report for a resident (代居民上报), and the channels the
+// report came by. The API takes any name of 1-16 characters.
+const BEHALF_ROLES = ['grid_worker', 'dispatcher', 'admin'];
+export const CHANNELS = ['phone', 'visit', 'web', 'hotline'];
+
+// What a grid worker had filled in when switching between 上报问题 and
+// 随手处置, handed to the other page so nothing is typed twice.
+let draft = null;
 
 export function render(main, ctx) {
   const onsite = Boolean(ctx.params.onsite);
-  const photos = []; // {file, url}
+  const role = ctx.session.user.role;
+  const behalf = !onsite && BEHALF_ROLES.includes(role);
+  const carried = draft;
+  draft = null;
+  const photos = carried?.photos || []; // {file, url}
   let point = null; // {lon, lat}
   let located = null;
   let pending = null; // the serialized request and its Idempotency-Key
+  let handedOver = false;
+  let preparing = Promise.resolve();
 
   // Any change to the form makes it a new request with a new key; a retry
   // of the same form reuses both, so a double tap or a retry after a lost
   // answer creates one case.
   const changed = () => { pending = null; };
 
-  // Photos
-  const fileInput = h('input', { type: 'file', accept: 'image/*', capture: 'environment',
+  const err = errorBox();
+
+  // Photos: checked the moment they are chosen, so a wrong file is named
+  // at once and never shows as a broken preview.
+  const fileInput = h('input', { type: 'file', accept: PHOTO_ACCEPT, capture: 'environment',
     multiple: true, class: 'visually-hidden', id: uid('photo'), name: 'photo' });
   const previews = h('ul', { class: 'photo-previews', 'aria-live': 'polite' });
   const addLabel = h('label', { for: fileInput.id, class: 'btn btn-secondary photo-add' },
     h('span', { class: 'icon-camera', 'aria-hidden': 'true' }), t('report.photos.add'));
+  const photoErr = h('p', { class: 'field-error photo-error', role: 'alert', hidden: true, id: uid('photo-err') });
+  const photoBusy = h('p', { class: 'hint', role: 'status', hidden: true }, t('report.photos.busy'));
+  const showPhotoErr = (msgs) => {
+    photoErr.textContent = msgs.join(' ');
+    photoErr.hidden = !msgs.length;
+  };
   function drawPreviews() {
     clear(previews);
     photos.forEach((p, i) => {
@@ -63,39 +64,95 @@ export function render(main, ctx) {
     });
     addLabel.hidden = photos.length >= MAX_PHOTOS;
   }
-  fileInput.addEventListener('change', async () => {
+  fileInput.addEventListener('change', () => {
     const files = [...fileInput.files].slice(0, MAX_PHOTOS - photos.length);
     fileInput.value = '';
-    for (const f of files) {
-      const small = await shrink(f);
-      photos.push({ file: small, url: URL.createObjectURL(small) });
-    }
-    changed();
-    drawPreviews();
+    preparing = (async () => {
+      const problems = [];
+      photoBusy.hidden = false;
+      for (const f of files) {
+        if (!isPhotoType(f)) {
+          problems.push(t('report.photos.type', { name: f.name }));
+          continue;
+        }
+        try {
+          const small = await shrink(f);
+          photos.push({ file: small, url: URL.createObjectURL(small) });
+        } catch (e) {
+          if (!(e instanceof UnreadablePhoto)) throw e;
+          problems.push(t('report.photos.unreadable', { name: f.name }));
+        }
+      }
+      photoBusy.hidden = true;
+      showPhotoErr(problems);
+      // A photo is there now: the earlier "add a photo" no longer holds.
+      if (photos.length && err.textContent === t('report.need.photo')) err.show('');
+      changed();
+      drawPreviews();
+    })();
   });
 
   // Category
-  const cat = categoryPicker('', { label: t('report.category') });
+  const cat = categoryPicker(carried?.category || '', { label: t('report.category') });
   cat.addEventListener('change', () => { changed(); if (point) locate(); });
 
   // Text
   const desc = h('textarea', { name: 'description', rows: 4, maxlength: 4000, required: true,
-    placeholder: t('report.description.ph') });
+    placeholder: t('report.description.ph'), value: carried?.description || '' });
   const note = onsite ? h('textarea', { name: 'note', rows: 3, maxlength: 2000, required: true,
     placeholder: t('report.note.ph') }) : null;
-  const title = h('input', { name: 'title', maxlength: 100 });
+  const title = h('input', { name: 'title', maxlength: 100, value: carried?.title || '' });
   const address = h('input', { name: 'address', maxlength: 200, placeholder: t('report.address.ph'),
-    autocomplete: 'street-address' });
+    autocomplete: 'street-address', value: carried?.address || '' });
   for (const el of [desc, note, title, address]) el?.addEventListener('input', changed);
+
+  // For a resident: who they are and how the report came (staff only).
+  let reporterName = null; let reporterPhone = null; let channel = null; let behalfCard = null;
+  if (behalf) {
+    reporterName = h('input', { name: 'reporter_name', maxlength: 50, autocomplete: 'off' });
+    reporterPhone = h('input', { name: 'reporter_phone', type: 'tel', maxlength: 20, inputmode: 'tel',
+      autocomplete: 'off' });
+    channel = h('select', { name: 'channel' },
+      h('option', { value: '' }, t('report.channel.none')),
+      ...CHANNELS.map((c) => h('option', { value: c }, t(`channel.${c}`))));
+    for (const el of [reporterName, reporterPhone, channel]) el.addEventListener('input', changed);
+    channel.addEventListener('change', changed);
+    behalfCard = h('fieldset', { class: 'card behalf', id: 'behalf' },
+      h('legend', null, t('report.behalf')),
+      h('p', { class: 'hint behalf-hint' }, t('report.behalf.hint')),
+      h('div', { class: 'behalf-row' },
+        field(t('report.reporter_name'), reporterName),
+        field(t('report.reporter_phone'), reporterPhone)),
+      field(t('report.channel'), channel));
+  }
+
+  // A grid worker who finds the problem already fixed switches to 随手处置
+  // (and back), keeping what is filled in.
+  let switchLink = null;
+  if (role === 'grid_worker') {
+    switchLink = h('p', { class: 'mode-switch' },
+      h('a', { href: onsite ? '#/report' : '#/onsite', id: 'mode-switch', class: 'mode-switch-link',
+        onclick: () => {
+          handedOver = true;
+          draft = { photos, category: cat.smallOnly(), description: desc.value, title: title.value,
+            address: address.value, point };
+        } },
+      h('span', { class: 'mode-switch-icon', 'aria-hidden': 'true' }, onsite ? '↺' : '✓'),
+      t(onsite ? 'report.switch.report' : 'report.switch.onsite')),
+      h('span', { class: 'hint' }, ' ' + t('report.switch.keep')));
+  }
 
   // Location
   const mapEl = h('div', { class: 'map map-pick', id: 'report-map', role: 'application',
-    'aria-label': t('map.label'), tabindex: '0' });
+    'aria-label': t('map.label'), 'aria-describedby': 'map-legend', tabindex: '0' });
   const where = h('div', { class: 'where', 'aria-live': 'polite', id: 'where' },
     h('span', { class: 'muted' }, t('report.location.none')));
   const locBtn = h('button', { type: 'button', class: 'btn btn-ghost btn-sm' }, t('report.location.mine'));
+  const goto = areaPicker(ctx.session.config.city_code || '', '', t('report.goto'));
+  const gotoBox = h('details', { class: 'goto' },
+    h('summary', null, t('report.goto')),
+    h('p', { class: 'hint' }, t('report.goto.hint')), goto);
 
-  const err = errorBox();
   const submit = h('button', { type: 'submit', class: 'btn btn-primary btn-block btn-lg', id: 'report-submit' },
     onsite ? t('report.submit.onsite') : t('report.submit'));
 
@@ -104,29 +161,38 @@ export function render(main, ctx) {
       h('div', { class: 'report-col' },
         h('fieldset', { class: 'card' },
           h('legend', null, onsite ? t('form.photos') : t('report.photos')),
-          previews, addLabel, fileInput,
+          previews, addLabel, fileInput, photoBusy, photoErr,
           h('p', { class: 'hint' }, t('report.photos.hint'))),
         h('fieldset', { class: 'card' },
           h('legend', null, t('report.category')), cat),
         h('div', { class: 'card' },
           field(t('report.description'), desc),
           note ? field(t('report.note'), note) : null,
-          field(t('report.title.field'), title))),
+          field(t('report.title.field'), title)),
+        behalfCard),
       h('div', { class: 'report-col' },
         h('fieldset', { class: 'card' },
           h('legend', null, t('report.location')),
           h('p', { class: 'hint' }, t('report.location.hint')),
+          gotoBox,
           mapEl,
+          h('p', { class: 'hint map-legend', id: 'map-legend' }, t('map.legend')),
           h('div', { class: 'where-row' }, where, locBtn),
           field(t('report.address'), address)),
         err, submit)));
 
   main.append(h('div', { class: 'page-head' },
     h('h1', null, onsite ? t('report.onsite.title') : t('report.title')),
-    h('p', { class: 'lead' }, onsite ? t('report.onsite.lead') : t('report.lead'))), form);
+    h('p', { class: 'lead' }, onsite ? t('report.onsite.lead') : t('report.lead')),
+    switchLink), form);
+  if (photos.length) drawPreviews();
 
   // The map
-  const { map, ready } = baseMap(mapEl, ctx.session.config, { focus: ctx.session.user.area });
+  const { map, ready, showArea } = baseMap(mapEl, ctx.session.config, { focus: ctx.session.user.area, centerInfo: true });
+  goto.addEventListener('change', () => {
+    const code = goto.value();
+    if (code) showArea(code).catch(() => { /* the map stays where it is */ });
+  });
   let marker = null;
   let gridLayer = null;
   let locateSeq = 0;
@@ -143,7 +209,7 @@ export function render(main, ctx) {
       located = ans;
       const path = (ans.path || []).filter((a) => a.level !== 'city').map((a) => a.name).join(' / ');
       clear(where).append(
-        h('span', { class: 'where-path' }, h('span', { class: 'muted' }, t('report.location.area') + '：'), path));
+        h('span', { class: 'where-path' }, h('span', { class: 'muted' }, colon(t('report.location.area'))), path));
       if (ans.route) {
         where.append(h('span', { class: 'where-route', title: ans.route.reason },
           t('report.location.route', { unit: ans.route.unit_name })));
@@ -183,7 +249,14 @@ export function render(main, ctx) {
     locate();
   }
   map.on('click', (e) => setPoint(e.latlng));
-  ready.then(() => map.invalidateSize());
+  ready.then(() => {
+    map.invalidateSize();
+    if (carried?.point) {
+      const ll = { lat: carried.point.lat, lng: carried.point.lon };
+      map.setView([ll.lat, ll.lng], Math.max(map.getZoom(), 16), { animate: false });
+      setPoint(ll);
+    }
+  });
 
   locBtn.addEventListener('click', () => {
     if (!navigator.geolocation) return;
@@ -200,11 +273,15 @@ export function render(main, ctx) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     err.show('');
+    await preparing.catch(() => {});
     if (!photos.length) { err.show(t('report.need.photo')); addLabel.focus(); return; }
     if (!cat.smallOnly()) { err.show(t('report.need.category')); cat.focus(); return; }
     if (desc.value.trim().length < 2) { err.show(t('report.need.description')); desc.focus(); return; }
     if (onsite && !note.value.trim()) { err.show(t('report.need.note')); note.focus(); return; }
     if (!point) { err.show(t('report.need.location')); mapEl.focus(); return; }
+    if (reporterPhone && reporterPhone.value.trim() && !/^[0-9+\-\s()]{3,20}$/.test(reporterPhone.value.trim())) {
+      err.show(t('report.need.phone')); reporterPhone.focus(); return;
+    }
     if (submit.disabled) return;
     submit.disabled = true;
     submit.textContent = t('report.busy');
@@ -217,6 +294,11 @@ export function render(main, ctx) {
         fd.append('lat', point.lat.toFixed(7));
         if (address.value.trim()) fd.append('address', address.value.trim());
         if (title.value.trim()) fd.append('title', title.value.trim());
+        if (behalf) {
+          if (reporterName.value.trim()) fd.append('reporter_name', reporterName.value.trim());
+          if (reporterPhone.value.trim()) fd.append('reporter_phone', reporterPhone.value.trim());
+          if (channel.value) fd.append('channel', channel.value);
+        }
         if (onsite) {
           fd.append('self_handle', 'true');
           fd.append('note', note.value.trim());
@@ -240,6 +322,6 @@ export function render(main, ctx) {
 
   return () => {
     map.remove();
-    for (const p of photos) URL.revokeObjectURL(p.url);
+    if (!handedOver) for (const p of photos) URL.revokeObjectURL(p.url);
   };
 }

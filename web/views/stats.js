@@ -5,7 +5,7 @@
 
 import { api } from '../api.js';
 import { h, clear, field, errorBox } from '../dom.js';
-import { t, lang, fmtNumber, fmtDateTime } from '../i18n.js';
+import { t, lang, fmtNumber, fmtDateTime, localName } from '../i18n.js';
 import { areaPicker, categoryPicker } from './widgets.js';
 
 // Figures shown large, in this order; the rest follow as smaller tiles.
@@ -138,7 +138,7 @@ export function render(main, ctx) {
     for (const g of groups) {
       const byKey = Object.fromEntries((g.figures || []).map((f) => [f.key, f]));
       tbody.append(h('tr', null,
-        h('th', { scope: 'row' }, g.name || g.key),
+        h('th', { scope: 'row' }, ans.by === 'category' ? localName({ code: g.key, name: g.name }) || g.key : g.name || g.key),
         ...keys.map((k) => h('td', { class: byKey[k]?.numerator !== undefined ? 'num rate' : 'num',
           title: byKey[k]?.numerator !== undefined ? t('stats.fraction', { num: byKey[k].numerator, den: byKey[k].denominator }) : null },
         byKey[k] ? figureValue(byKey[k]) : t('stats.none')))));
