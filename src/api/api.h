@@ -27,6 +27,11 @@ int api_areas_locate(struct http_req *r);
 int api_categories(struct http_req *r);
 int api_units(struct http_req *r);
 
+int api_routing_rules_list(struct http_req *r);
+int api_routing_rules_create(struct http_req *r);
+int api_routing_rules_delete(struct http_req *r);
+int api_routing_dry_run(struct http_req *r);
+
 int api_stats(struct http_req *r);
 
 int api_users_list(struct http_req *r);

@@ -60,6 +60,7 @@ anonymise(struct db *db, json_t *o)
     json_object_del(o, "address");
     json_object_del(o, "ref");
     json_object_del(o, "route_reason");
+    json_object_del(o, "level_reason");
     for (i = 0; loc && i < 2; i++) {
         double v = json_number_value(json_object_get(loc, keys[i]));
         json_object_set_new(loc, keys[i], json_real(round(v * 1000) / 1000));

@@ -16,6 +16,9 @@ static int fail(struct cw_error *err, int status, const char *code,
 static int lc_fail(struct cw_error *err, enum lc_result r, const char *why);
 static int check_photos(struct db *db, const char *const *photos, size_t n,
                         struct cw_error *err);
+static int64_t limit_add(struct app *a, int64_t from,
+                         const struct level_limit *l);
+static enum case_level category_level(const struct category *k);
 
 static int
 fail(struct cw_error *err, int status, const char *code, const char *fmt, ...)
@@ -68,6 +71,70 @@ casework_deadline(struct app *a, const struct category *k,
                         k->limit_unit == 'h' ? LIMIT_HOURS : LIMIT_DAYS);
 }
 
+static enum case_level
+category_level(const struct category *k)
+{
+    enum case_level l = LEVEL_GENERAL;
+
+    level_parse(k->level, &l);
+    return l;
+}
+
+static int64_t
+limit_add(struct app *a, int64_t from, const struct level_limit *l)
+{
+    switch (l->unit) {
+    case LEVEL_CLOCK_HOURS:
+        return from + (int64_t)l->amount * 3600;
+    case LEVEL_WORK_HOURS:
+        return calendar_add(a->cal, from, l->amount, LIMIT_HOURS);
+    default:
+        return calendar_add(a->cal, from, l->amount, LIMIT_DAYS);
+    }
+}
+
+void
+casework_level_limit(struct app *a, enum case_level level,
+                     struct level_limit *out)
+{
+    char v[32];
+
+    level_default_limit(level, out);
+    if (store_level_deadline(store_db(a->store), level_name(level), v,
+                             sizeof(v)) == CG_OK &&
+        level_limit_parse(v, out) != CG_OK)
+        log_warn("msg=\"deadline setting ignored, default used\""
+                 " key=deadline.%s value=\"%.16s\"",
+                 level_name(level), v);
+}
+
+/* A level raised by the text shortens the deadline, but never lengthens
+ * it: a category may promise faster than its level's limit. */
+int64_t
+casework_deadline_at(struct app *a, const struct category *k,
+                     const struct area *area, enum case_level level,
+                     int64_t from)
+{
+    int64_t due = casework_deadline(a, k, area, from), mine;
+    struct level_limit lim;
+
+    if (level >= category_level(k))
+        return due;
+    casework_level_limit(a, level, &lim);
+    mine = limit_add(a, from, &lim);
+    return mine < due ? mine : due;
+}
+
+void
+casework_level(const struct category *k, const char *title,
+               const char *description, struct level_decision *out)
+{
+    char name[NAME_LEN + 24];
+
+    str_fmt(name, sizeof(name), "%s %s", k->code, k->name);
+    level_decide(category_level(k), name, title, description, out);
+}
+
 static int
 check_photos(struct db *db, const char *const *photos, size_t n,
              struct cw_error *err)
@@ -102,28 +169,79 @@ casework_facts(const struct cw_actor *who, const struct case_row *c,
     f->last_rating = c->state == ST_CLOSED ? c->rating : RATING_NONE;
 }
 
+void
+casework_rule_text(const struct routing_rule *r, char *out, size_t outlen)
+{
+    char cat[NAME_LEN + 24], grade[32] = "";
+
+    if (r->category[0])
+        str_fmt(cat, sizeof(cat), "%s %s", r->category, r->category_name);
+    else
+        str_copy(cat, sizeof(cat), "任何类别");
+    if (r->grade)
+        str_fmt(grade, sizeof(grade), "（%c类网格）", r->grade);
+    str_fmt(out, outlen, "%s 在 %s%s", cat,
+            r->area_code[0] ? r->area_name : "任何地区", grade);
+    str_utf8_clean(out);
+}
+
+int
+casework_route_plan(struct app *a, const struct category *k,
+                    const struct area *area, struct cw_route *out)
+{
+    struct db *db = store_db(a->store);
+    char rule[NAME_LEN * 2 + 64];
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->grade = store_area_grade(db, area);
+    rc = store_routing_match(db, k->code, k->parent, area, out->grade,
+                             out->rules, ROUTING_MAX_MATCH, &out->nrules);
+    if (rc != CG_OK)
+        return rc;
+    if (out->nrules > 0 &&
+        store_unit_get(db, out->rules[0].unit_id, &out->unit) == CG_OK) {
+        out->by = CW_BY_RULE;
+        casework_rule_text(&out->rules[0], rule, sizeof(rule));
+        str_fmt(out->why, sizeof(out->why), "规则 #%lld：%s → %s",
+                (long long)out->rules[0].id, rule, out->unit.name);
+    } else if (k->unit_code[0] &&
+               store_unit_by_code(db, k->unit_code, &out->unit) == CG_OK) {
+        out->by = CW_BY_CATEGORY;
+        str_fmt(out->why, sizeof(out->why), "无适用规则；%s %s 由%s负责处置",
+                k->code, k->name, out->unit.name);
+    } else {
+        /* The last resort, so that no case is left without an owner. */
+        rc = store_unit_territorial(db, area, &out->unit);
+        if (rc != CG_OK)
+            return rc;
+        out->by = CW_BY_TERRITORY;
+        str_fmt(out->why, sizeof(out->why),
+                "无适用规则；%s %s 无专业部门负责，"
+                "由属地单位%s兜底（%s）",
+                k->code, k->name, out->unit.name, area->name);
+    }
+    str_utf8_clean(out->why);
+    return CG_OK;
+}
+
 int
 casework_route(struct app *a, const char *category, const struct area *area,
                struct unit *unit, char *why, size_t whylen)
 {
-    struct db *db = store_db(a->store);
+    struct cw_route plan;
     struct category k;
     int rc;
 
-    rc = store_category_get(db, category, &k);
+    rc = store_category_get(store_db(a->store), category, &k);
     if (rc != CG_OK)
         return rc;
-    if (k.unit_code[0] && store_unit_by_code(db, k.unit_code, unit) == CG_OK) {
-        str_fmt(why, whylen, "%s %s 由%s负责处置", k.code, k.name, unit->name);
-        return CG_OK;
-    }
-    rc = store_unit_territorial(db, area, unit);
-    if (rc == CG_OK)
-        str_fmt(why, whylen,
-                "%s %s 无专业部门负责，"
-                "由属地单位%s兜底（%s）",
-                k.code, k.name, unit->name, area->name);
-    return rc;
+    if ((rc = casework_route_plan(a, &k, area, &plan)) != CG_OK)
+        return rc;
+    *unit = plan.unit;
+    str_copy(why, whylen, plan.why);
+    str_utf8_clean(why);
+    return CG_OK;
 }
 
 /* Finds the area of a report: the code given, or the deepest area with
@@ -173,14 +291,14 @@ casework_submit(struct app *a, const struct cw_actor *who,
     struct lc_facts f;
     struct category k;
     struct area area;
-    struct unit unit;
     struct case_new cn;
     struct case_row row;
     struct case_event ev;
+    struct cw_route plan;
+    struct level_decision level;
     enum case_action act = rep->self_handle ? ACT_SELF_HANDLE : ACT_SUBMIT;
     enum case_state to;
     const char *why = "";
-    char reason[256];
     double lon = 0, lat = 0;
     bool own = !db_in_tx(db);
     enum lc_result lr;
@@ -210,12 +328,12 @@ casework_submit(struct app *a, const struct cw_actor *who,
                     area.name);
     if ((rc = check_photos(db, rep->photos, rep->nphotos, err)) != CG_OK)
         return rc;
-    if (casework_route(a, k.code, &area, &unit, reason, sizeof(reason)) !=
-        CG_OK)
+    if (casework_route_plan(a, &k, &area, &plan) != CG_OK)
         return fail(err, 422, "no_owner",
                     "no unit owns %s in %s: add a territorial unit for the "
                     "area",
                     k.name, area.name);
+    casework_level(&k, rep->title, rep->description, &level);
 
     memset(&cn, 0, sizeof(cn));
     cn.ref = rep->ref;
@@ -228,15 +346,16 @@ casework_submit(struct app *a, const struct cw_actor *who,
     cn.lon = lon;
     cn.lat = lat;
     cn.address = rep->address;
-    cn.level = k.level;
+    cn.level = level_name(level.level);
+    cn.level_reason = level.reason;
     cn.channel = rep->channel;
     cn.reporter_id = who->history ? 0 : who->p.user_id;
     cn.reporter_name = rep->reporter_name;
     cn.reporter_phone = rep->reporter_phone;
     cn.reported_at = rep->reported_at ? rep->reported_at : cgtime_now();
-    cn.due_at = casework_deadline(a, &k, &area, cn.reported_at);
-    cn.unit_id = unit.id;
-    cn.route_reason = reason;
+    cn.due_at = casework_deadline_at(a, &k, &area, level.level, cn.reported_at);
+    cn.unit_id = plan.unit.id;
+    cn.route_reason = plan.why;
 
     if (own && db_begin(db) != CG_OK)
         return fail(err, 503, "busy", "the database is busy; try again");
@@ -257,7 +376,7 @@ casework_submit(struct app *a, const struct cw_actor *who,
         ev.from = ST_NONE;
         ev.to = to;
         ev.note = rep->note;
-        ev.unit_id = unit.id;
+        ev.unit_id = plan.unit.id;
         ev.due_at = cn.due_at;
         ev.photos = rep->photos;
         ev.nphotos = rep->nphotos;
@@ -303,6 +422,7 @@ effects(struct app *a, const struct cw_actor *who, const struct case_row *c,
     struct category k;
     struct area area;
     struct unit u;
+    enum case_level level;
     int days;
 
     switch (act->action) {
@@ -325,9 +445,12 @@ effects(struct app *a, const struct cw_actor *who, const struct case_row *c,
             a->cal, c->due_at > ev->at ? c->due_at : ev->at, days, LIMIT_DAYS);
         break;
     case ACT_REOPEN:
+        /* The level the case was given at intake still holds. */
+        if (level_parse(c->level, &level) != CG_OK)
+            level = LEVEL_GENERAL;
         if (store_category_get(db, c->category_code, &k) == CG_OK &&
             store_area_get(db, c->area_code, &area) == CG_OK)
-            ev->due_at = casework_deadline(a, &k, &area, ev->at);
+            ev->due_at = casework_deadline_at(a, &k, &area, level, ev->at);
         break;
     case ACT_MERGE:
         if (act->target == c->id)

@@ -14,6 +14,7 @@
 
 #include "api/app.h"
 #include "auth/auth.h"
+#include "core/level.h"
 #include "core/lifecycle.h"
 #include "geo/geo.h"
 
@@ -85,6 +86,53 @@ void casework_facts(const struct cw_actor *who, const struct case_row *c,
  * one. */
 int64_t casework_deadline(struct app *a, const struct category *k,
                           const struct area *area, int64_t from);
+
+/* The same for a case whose text made it more urgent than its category:
+ * the earlier of the category's deadline and the level's limit. */
+int64_t casework_deadline_at(struct app *a, const struct category *k,
+                             const struct area *area, enum case_level level,
+                             int64_t from);
+
+/* How long a level may take: the setting "deadline.<level>" when it is
+ * set and valid, else the default (a bad setting is logged and ignored,
+ * so that a typo cannot stop the intake). */
+void casework_level_limit(struct app *a, enum case_level level,
+                          struct level_limit *out);
+
+/* The level of a new case of category k from its title and description. */
+void casework_level(const struct category *k, const char *title,
+                    const char *description, struct level_decision *out);
+
+/* How a case found its owner. */
+enum cw_route_by {
+    CW_BY_RULE,     /* the most specific routing rule */
+    CW_BY_CATEGORY, /* no rule: the category's department */
+    CW_BY_TERRITORY /* neither: the area's territorial office */
+};
+
+/* Where a new case goes, with the whole reasoning. */
+struct cw_route {
+    struct unit unit;
+    enum cw_route_by by;
+    char grade; /* the grid grade that applies to the area */
+    /* The rules that apply, most specific first; rules[0] won when by
+     * is CW_BY_RULE. */
+    struct routing_rule rules[ROUTING_MAX_MATCH];
+    size_t nrules;
+    char why[320];
+};
+
+/*
+ * Routes a case of small class k in `area`: the most specific routing
+ * rule, else the category's department, else the territorial office
+ * nearest above the area.  CG_ENOTFOUND only when the area has no
+ * territorial office above it either.
+ */
+int casework_route_plan(struct app *a, const struct category *k,
+                        const struct area *area, struct cw_route *out);
+
+/* A rule for people: "06010 暴露垃圾 在 回民区（A类网格）". */
+void casework_rule_text(const struct routing_rule *r, char *out, size_t outlen);
 
 /* Where a new case of `category` in `area` goes, and why. */
 int casework_route(struct app *a, const char *category, const struct area *area,

@@ -44,8 +44,9 @@ store_case_insert(struct db *db, const struct case_new *c, int64_t *id)
                     " category_code, area_code, area_path, lon, lat, address,"
                     " level, channel, state, unit_id, route_reason,"
                     " reporter_id, reporter_name, reporter_phone,"
-                    " reported_at, due_at, updated_at)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'none',?,?,?,?,?,?,?,?)",
+                    " reported_at, due_at, updated_at, level_reason)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,'none',?,?,?,?,?,?,?,?,"
+                    " ?)",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -74,6 +75,7 @@ store_case_insert(struct db *db, const struct case_new *c, int64_t *id)
     if (c->due_at)
         db_bind_int(st, 19, c->due_at);
     db_bind_int(st, 20, c->reported_at);
+    db_bind_text(st, 21, c->level_reason);
     rc = db_step(st);
     db_finalize(st);
     if (rc != DB_DONE)
@@ -93,7 +95,7 @@ store_case_get(struct db *db, int64_t id, struct case_row *out)
                     "SELECT id, ref, city_code, state, category_code,"
                     " area_code, area_path, unit_id, reporter_id, rating,"
                     " reported_at, due_at, closed_at, parent_id, version,"
-                    " escalated,"
+                    " escalated, level,"
                     " (SELECT COALESCE(MAX(seq), 0) FROM events"
                     "  WHERE case_id = cases.id)"
                     " FROM cases WHERE id = ?",
@@ -131,7 +133,8 @@ store_case_get(struct db *db, int64_t id, struct case_row *out)
     out->parent_id = db_col_int(st, 13);
     out->version = db_col_int(st, 14);
     out->escalated = db_col_int(st, 15) != 0;
-    out->seq = db_col_int(st, 16);
+    str_copy(out->level, sizeof(out->level), db_col_text(st, 16));
+    out->seq = db_col_int(st, 17);
     db_finalize(st);
     return CG_OK;
 }
@@ -350,7 +353,8 @@ store_case_events(struct db *db, int64_t id)
     " c.reporter_phone, c.reported_at, c.due_at, c.closed_at, c.rating,"       \
     " c.escalated, c.parent_id, c.version, c.route_reason, c.updated_at,"      \
     " (SELECT p.hash FROM events e JOIN event_photos p ON p.event_id = e.id"   \
-    "  WHERE e.case_id = c.id ORDER BY e.seq LIMIT 1)"
+    "  WHERE e.case_id = c.id ORDER BY e.seq LIMIT 1),"                        \
+    " c.level_reason"
 #define CASE_FROM                                                              \
     " FROM cases c JOIN categories k ON k.code = c.category_code"              \
     " JOIN areas a ON a.code = c.area_code"                                    \
@@ -395,6 +399,9 @@ case_row_json(struct db_stmt *st, int64_t now)
                   (long long)db_col_int(st, 0));
         return NULL;
     }
+    if (!db_col_null(st, 29))
+        json_object_set_new(o, "level_reason",
+                            json_string(db_col_text(st, 29)));
     if (!db_col_null(st, 8))
         json_object_set_new(o, "location",
                             json_pack("{s:f, s:f}", "lon", db_col_double(st, 8),

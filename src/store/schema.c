@@ -164,6 +164,25 @@ static const char *const migrations[] = {
     " VALUES ('delete', old.id, old.title, old.description);"
     " INSERT INTO cases_fts(rowid, title, description)"
     " VALUES (new.id, new.title, new.description); END;",
+    /* 2: who handles what where, and why a case is as urgent as it is.
+     * A rule names a small class, a big class or any (NULL); an area
+     * subtree or anywhere; a grid grade or any.  Two rules with the same
+     * three would tie, so they are one key: the expression index treats
+     * NULL as a value, which a plain UNIQUE constraint does not. */
+    "CREATE TABLE routing_rules ("
+    " id INTEGER PRIMARY KEY,"
+    " category TEXT REFERENCES categories(code),"
+    " area_code TEXT REFERENCES areas(code),"
+    " grade TEXT CHECK (grade IN ('A','B','C')),"
+    " unit_id INTEGER NOT NULL REFERENCES units(id),"
+    " note TEXT,"
+    " created_by INTEGER REFERENCES users(id),"
+    " created_at INTEGER NOT NULL"
+    ") STRICT;"
+    "CREATE UNIQUE INDEX routing_rules_key ON routing_rules("
+    " COALESCE(category, ''), COALESCE(area_code, ''),"
+    " COALESCE(grade, ''));"
+    "ALTER TABLE cases ADD COLUMN level_reason TEXT;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

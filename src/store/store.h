@@ -112,6 +112,60 @@ int store_category_put(struct db *db, const struct category *c,
                        const char *close_cond);
 json_t *store_category_tree(struct db *db);
 
+/* ---- routing rules and level deadlines ---------------------------------- */
+
+/*
+ * A routing rule: cases of `category` (a small class, a big class, or ""
+ * for any) in the subtree of `area_code` ("" anywhere) on grids of `grade`
+ * (0 for any) go to the unit.  Names are filled in for the reader.
+ */
+struct routing_rule {
+    int64_t id;
+    char category[16];
+    char category_name[NAME_LEN];
+    char area_code[CODE_LEN];
+    char area_name[NAME_LEN];
+    char area_path[PATH_LEN];
+    int area_level; /* the rule area's depth; -1 for anywhere */
+    char grade;
+    int64_t unit_id;
+    char unit_code[CODE_LEN * 2];
+    char unit_name[NAME_LEN];
+};
+
+/* At most one rule per (category, area, grade), so no more than 3 kinds
+ * of category x 8 area depths (the 7 levels and anywhere) x 2 can apply to
+ * one case. */
+#define ROUTING_MAX_MATCH 48
+
+/*
+ * The rules that apply to a case of small class `small` (in big class
+ * `big`) in area a on a grid of grade `grade`, most specific first: a rule
+ * for the small class before one for the big class before one for any;
+ * then the deeper area (anywhere last); then a rule for the grade before
+ * one for any grade.  Fills out[0 .. *n).
+ */
+int store_routing_match(struct db *db, const char *small, const char *big,
+                        const struct area *a, char grade,
+                        struct routing_rule *out, size_t max, size_t *n);
+int store_routing_get(struct db *db, int64_t id, struct routing_rule *out);
+/* Adds a rule from r's category, area_code, grade and unit_id.
+ * CG_ECONFLICT when a rule with the same category, area and grade exists;
+ * then *id is that rule's id. */
+int store_routing_add(struct db *db, const struct routing_rule *r,
+                      const char *note, int64_t created_by, int64_t *id);
+/* CG_ENOTFOUND when there is no rule id. */
+int store_routing_delete(struct db *db, int64_t id);
+/* The rules that can apply somewhere under `scope_path` (those for
+ * anywhere, for an area around the scope and for areas inside it), as a
+ * JSON array; "editable" tells whether the area lies within the scope. */
+json_t *store_routing_list(struct db *db, const char *scope_path);
+
+/* The deadline setting of a level (settings key "deadline.<level>"), e.g.
+ * "2h"; CG_ENOTFOUND when it is not set. */
+int store_level_deadline(struct db *db, const char *level, char *out,
+                         size_t outlen);
+
 /* ---- people and sessions ------------------------------------------------ */
 
 /* Text fields hold what the API accepts, in characters, at up to four
@@ -161,6 +215,7 @@ struct case_row {
     int64_t version;
     int64_t seq; /* number of events so far */
     bool escalated;
+    char level[16]; /* "emergency", "utility", "general", "complex" */
 };
 
 struct case_new {
@@ -182,6 +237,7 @@ struct case_new {
     int64_t due_at;
     int64_t unit_id;
     const char *route_reason;
+    const char *level_reason;
 };
 
 /* Inserts a case in state ST_NONE with version 1; the first event follows. */
