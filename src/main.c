@@ -21,6 +21,8 @@ static const struct command commands[] = {
     {"user", cmd_user, "add users"},
     {"train", cmd_train, "learn case categories from a CSV of closed cases"},
     {"classify", cmd_classify, "suggest the categories of cases in a CSV"},
+    {"dedupe-eval", cmd_dedupe_eval,
+     "measure the duplicate suggestion on a US 311 export"},
 };
 
 static void

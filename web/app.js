@@ -22,6 +22,8 @@ const routes = [
   { pattern: /^\/case\/(\d+)$/, view: () => import('./views/case.js'), keys: ['id'] },
   { pattern: /^\/queue$/, view: () => import('./views/queue.js'), roles: STAFF },
   { pattern: /^\/stats$/, view: () => import('./views/stats.js'), roles: STAFF },
+  { pattern: /^\/map$/, view: () => import('./views/onemap.js') },
+  { pattern: /^\/routing$/, view: () => import('./views/routing.js'), roles: ['admin'] },
 ];
 
 function homeFor(user) {
@@ -38,6 +40,8 @@ function navItems(user) {
   if (r === 'grid_worker') items.push(['#/onsite', 'nav.onsite']);
   if (r === 'resident' || r === 'grid_worker') items.push(['#/mine', 'nav.mine']);
   if (STAFF.includes(r)) items.push(['#/stats', 'nav.stats']);
+  items.push(['#/map', r === 'resident' ? 'nav.onemap.public' : 'nav.onemap']);
+  if (r === 'admin') items.push(['#/routing', 'nav.routing']);
   return items;
 }
 

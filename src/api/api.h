@@ -34,7 +34,19 @@ int api_routing_dry_run(struct http_req *r);
 
 int api_stats(struct http_req *r);
 
+int api_map(struct http_req *r);
+int api_map_areas(struct http_req *r);
+
 int api_users_list(struct http_req *r);
 int api_users_create(struct http_req *r);
+
+int api_cases_similar(struct http_req *r);
+int api_case_support(struct http_req *r);
+int api_case_support_get(struct http_req *r);
+
+struct db;
+/* Strips a case (as store_case_json gives it) down to what anyone may see:
+ * no reporter, no address, the place rounded to about 100 m. */
+void api_case_anonymise(struct db *db, json_t *o);
 
 #endif

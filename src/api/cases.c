@@ -74,6 +74,13 @@ anonymise(struct db *db, json_t *o)
         o, "area", json_pack("{s:s, s:s}", "code", a.code, "name", a.name));
 }
 
+/* The same, for the other resources that show cases to anyone. */
+void
+api_case_anonymise(struct db *db, json_t *o)
+{
+    anonymise(db, o);
+}
+
 /* The history as this viewer may see it: whoever did a step is named, but
  * the reporter (and any resident) only to those who see the case whole. */
 static json_t *
@@ -682,9 +689,17 @@ api_cases_list(struct http_req *r)
                           "read; try again");
     json_array_foreach(items, i, it)
     {
+        /* A case this person joined but did not report is someone
+         * else's: they see it as anyone does. */
+        bool supported =
+            q.reporter_id &&
+            json_integer_value(json_object_get(json_object_get(it, "reporter"),
+                                               "id")) != q.reporter_id;
         json_object_del(it, "reporter");
         json_object_del(it, "route_reason");
-        if (public_view)
+        if (supported)
+            json_object_set_new(it, "supported", json_true());
+        if (public_view || supported)
             anonymise(api_db(r), it);
     }
     return http_json(r, 200,

@@ -19,6 +19,8 @@ static int check_photos(struct db *db, const char *const *photos, size_t n,
 static int64_t limit_add(struct app *a, int64_t from,
                          const struct level_limit *l);
 static enum case_level category_level(const struct category *k);
+static int follow_parent(struct app *a, const struct case_row *parent,
+                         const struct case_event *pe, struct cw_error *err);
 
 static int
 fail(struct cw_error *err, int status, const char *code, const char *fmt, ...)
@@ -551,6 +553,9 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     if ((rc = effects(a, who, &c, act, &ev, &parent, err)) != CG_OK)
         goto out;
     rc = store_case_apply(db, &c, &ev, parent);
+    if (rc == CG_OK && (ev.to == ST_CLOSED) != (ev.from == ST_CLOSED) &&
+        (rc = follow_parent(a, &c, &ev, err)) != CG_OK)
+        goto out;
     if (rc == CG_OK && act->idem_key)
         rc = store_idem_put(db, who->p.user_id, act->idem_key, act->idem_fp,
                             case_id, 200);
@@ -564,6 +569,139 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     }
     if (own && db_commit(db) != CG_OK)
         rc = fail(err, 500, "internal", "the change was not stored");
+out:
+    if (own && rc != CG_OK)
+        db_rollback(db);
+    return rc;
+}
+
+/* The merged cases that follow one parent: more would mean a merge gone
+ * wrong, and their notes would still be written on the next close. */
+#define MAX_CHILDREN 256
+
+/*
+ * When a case closes or reopens, each case merged into it gets an event
+ * saying so, in the same transaction, through the lifecycle table: the
+ * reporter of a merged case learns what became of their problem (the
+ * parent's last reply goes into the note).  The merged case keeps its
+ * state, so the figures still count the problem once.
+ */
+static int
+follow_parent(struct app *a, const struct case_row *parent,
+              const struct case_event *pe, struct cw_error *err)
+{
+    struct db *db = store_db(a->store);
+    int64_t ids[MAX_CHILDREN];
+    char reply[600], note[800];
+    struct case_event ev;
+    struct case_row child;
+    struct lc_facts f;
+    enum case_state to;
+    const char *why = "";
+    size_t n = 0, i;
+    enum lc_result lr;
+    int rc;
+
+    if (store_case_children(db, parent->id, ids, MAX_CHILDREN, &n) != CG_OK)
+        return fail(err, 500, "internal", "the merged cases were not read");
+    if (n == 0)
+        return CG_OK;
+    if (pe->to == ST_CLOSED) {
+        store_case_last_note(db, parent->id, "handle", reply, sizeof(reply));
+        if (reply[0])
+            str_fmt(note, sizeof(note), "随主案件结案 #%lld：%s",
+                    (long long)parent->id, reply);
+        else
+            str_fmt(note, sizeof(note), "随主案件结案 #%lld",
+                    (long long)parent->id);
+    } else {
+        str_fmt(note, sizeof(note), "主案件 #%lld 重新办理，本案随之跟进",
+                (long long)parent->id);
+    }
+    str_utf8_clean(note);
+    for (i = 0; i < n; i++) {
+        if (store_case_get(db, ids[i], &child) != CG_OK)
+            return fail(err, 500, "internal", "merged case %lld vanished",
+                        (long long)ids[i]);
+        memset(&f, 0, sizeof(f));
+        f.state = child.state;
+        f.by_platform = true;
+        f.has_note = true;
+        lr = lifecycle_check(&lc_complaint, ACT_FOLLOW_PARENT, &f, &to, &why);
+        if (lr != LC_OK)
+            return lc_fail(err, lr, why);
+        memset(&ev, 0, sizeof(ev));
+        ev.at = pe->at;
+        ev.actor_id = pe->actor_id;
+        ev.actor_role = pe->actor_role;
+        ev.action = ACT_FOLLOW_PARENT;
+        ev.from = child.state;
+        ev.to = to;
+        ev.note = note;
+        rc = store_case_apply(db, &child, &ev, 0);
+        if (rc != CG_OK)
+            return fail(err, rc == CG_ECONFLICT ? 409 : 500,
+                        rc == CG_ECONFLICT ? "conflict" : "internal",
+                        "merged case %lld could not follow its parent",
+                        (long long)ids[i]);
+    }
+    log_info("msg=\"merged cases follow their parent\" case=%lld"
+             " merged=%zu to=%s",
+             (long long)parent->id, n, case_state_name(pe->to));
+    return CG_OK;
+}
+
+const char *
+casework_support_refusal(const struct cw_actor *who, const struct case_row *c,
+                         int *status)
+{
+    *status = 403;
+    if (who->p.role != ROLE_RESIDENT)
+        return "only residents join a case they also met; staff act on it";
+    *status = 409;
+    if (c->reporter_id && c->reporter_id == who->p.user_id)
+        return "you reported it; it is yours already";
+    if (!case_state_is_open(c->state))
+        return c->state == ST_MERGED
+                   ? "this case was merged into another; join that one"
+                   : "this case is no longer open; report the problem anew "
+                     "if it is back";
+    return NULL;
+}
+
+int
+casework_support(struct app *a, const struct cw_actor *who, int64_t case_id,
+                 bool *added, struct cw_error *err)
+{
+    struct db *db = store_db(a->store);
+    bool own = !db_in_tx(db);
+    struct case_row c;
+    const char *why;
+    int rc, status;
+
+    *added = false;
+    if (own && db_begin(db) != CG_OK)
+        return fail(err, 503, "busy", "the database is busy; try again");
+    rc = store_case_get(db, case_id, &c);
+    if (rc != CG_OK || c.state == ST_NONE || !visible(who, &c)) {
+        rc = rc == CG_OK || rc == CG_ENOTFOUND
+                 ? fail(err, 404, "not_found", "there is no case %lld",
+                        (long long)case_id)
+                 : fail(err, 500, "internal", "the case could not be read");
+        goto out;
+    }
+    if ((why = casework_support_refusal(who, &c, &status)) != NULL) {
+        rc = fail(err, status, status == 403 ? "forbidden" : "cannot_support",
+                  "%s", why);
+        goto out;
+    }
+    rc = store_support_add(db, &c, who->p.user_id, cgtime_now(), added);
+    if (rc != CG_OK) {
+        rc = fail(err, 500, "internal", "your support was not stored");
+        goto out;
+    }
+    if (own && db_commit(db) != CG_OK)
+        rc = fail(err, 500, "internal", "your support was not stored");
 out:
     if (own && rc != CG_OK)
         db_rollback(db);

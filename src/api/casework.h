@@ -75,6 +75,20 @@ int casework_submit(struct app *a, const struct cw_actor *who,
 int casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
                  const struct cw_action *act, struct cw_error *err);
 
+/*
+ * A resident joins an open case instead of reporting it again ("me too"):
+ * counted once per person, and the case then shows in their own list.
+ * *added is false when they had joined already (the call still
+ * succeeds).  Refused with 409 on a case that is not open and to the
+ * person who reported it, with 403 to staff.
+ */
+int casework_support(struct app *a, const struct cw_actor *who, int64_t case_id,
+                     bool *added, struct cw_error *err);
+
+/* Why this person may not join the case, or NULL when they may. */
+const char *casework_support_refusal(const struct cw_actor *who,
+                                     const struct case_row *c, int *status);
+
 /* What the lifecycle table needs to know about the actor and the case
  * (the request's own fields left empty). */
 void casework_facts(const struct cw_actor *who, const struct case_row *c,

@@ -42,6 +42,7 @@ int cmd_import(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_dedupe_eval(int argc, char **argv);
 
 /* The national category catalogue and the departments that own its
  * classes; safe to run again. */

@@ -22,13 +22,13 @@ static const char *rule_verb(enum case_action a);
 static void join_states(uint32_t mask, char *out, size_t outlen);
 static void join_roles(uint32_t mask, char *out, size_t outlen);
 static const char *why_state(const struct lc_rule *r, enum case_state s);
-static const char *why_role(const struct lc_rule *r, enum role role);
+static const char *why_role(const struct lc_rule *r, const struct lc_facts *f);
 static enum lc_result check_guards(const struct lc_rule *r,
                                    const struct lc_facts *f, const char **why);
 static enum lc_result check_needs(const struct lc_rule *r,
                                   const struct lc_facts *f, const char **why);
 static bool state_ok(const struct lc_rule *r, enum case_state s);
-static bool role_ok(const struct lc_rule *r, enum role role);
+static bool role_ok(const struct lc_rule *r, const struct lc_facts *f);
 
 /* One buffer per thread for the sentences that name states or roles. */
 static _Thread_local char why_buf[WHY_LEN];
@@ -73,6 +73,9 @@ static const struct lc_rule complaint_rules[] = {
      LC_GUARD_REPORTER | LC_GUARD_NOT_RATED},
     {ACT_REOPEN, S(CLOSED), ST_DISPATCHED, R(RESIDENT) | R(GRID_WORKER),
      LC_NEED_NOTE, LC_GUARD_REPORTER | LC_GUARD_UNSATISFIED},
+    /* A merged case keeps its state, so that the figures count one
+     * problem once, but its history says what became of its parent. */
+    {ACT_FOLLOW_PARENT, S(MERGED), ST_SAME, LC_BY_PLATFORM, LC_NEED_NOTE, 0},
 };
 
 const struct lc_machine lc_complaint = {
@@ -120,6 +123,7 @@ static const char *const action_names[ACT__COUNT] = {
     [ACT_ESCALATE] = "escalate",
     [ACT_RATE] = "rate",
     [ACT_REOPEN] = "reopen",
+    [ACT_FOLLOW_PARENT] = "follow_parent",
 };
 
 static const char *const action_labels[ACT__COUNT] = {
@@ -143,6 +147,7 @@ static const char *const action_labels[ACT__COUNT] = {
     [ACT_ESCALATE] = "督办",
     [ACT_RATE] = "评价",
     [ACT_REOPEN] = "重新办理",
+    [ACT_FOLLOW_PARENT] = "随主案件",
 };
 
 /* What the action does to a case, as a verb phrase that reads after
@@ -168,6 +173,7 @@ static const char *const action_verbs[ACT__COUNT] = {
     [ACT_ESCALATE] = "escalate",
     [ACT_RATE] = "rate",
     [ACT_REOPEN] = "reopen",
+    [ACT_FOLLOW_PARENT] = "update along with its parent",
 };
 
 static const char *const rating_names[] = {
@@ -217,8 +223,8 @@ lifecycle_check(const struct lc_machine *m, enum case_action a,
         *why = why_state(r, f->state);
         return LC_ESTATE;
     }
-    if (!role_ok(r, f->role)) {
-        *why = why_role(r, f->role);
+    if (!role_ok(r, f)) {
+        *why = why_role(r, f);
         return LC_EROLE;
     }
     res = check_guards(r, f, why);
@@ -243,7 +249,7 @@ lifecycle_allowed(const struct lc_machine *m, const struct lc_facts *f)
 
     for (i = 0; i < m->nrules; i++) {
         const struct lc_rule *r = &m->rules[i];
-        if (!state_ok(r, f->state) || !role_ok(r, f->role))
+        if (!state_ok(r, f->state) || !role_ok(r, f))
             continue;
         if (check_guards(r, f, &why) != LC_OK)
             continue;
@@ -259,10 +265,15 @@ state_ok(const struct lc_rule *r, enum case_state s)
     return (unsigned)s < ST__COUNT && (r->from & ST_BIT(s)) != 0;
 }
 
+/* A person's action needs their role in the rule; the platform's own
+ * actions are taken by the platform alone. */
 static bool
-role_ok(const struct lc_rule *r, enum role role)
+role_ok(const struct lc_rule *r, const struct lc_facts *f)
 {
-    return (unsigned)role < ROLE__COUNT && (r->roles & ROLE_BIT(role)) != 0;
+    if (f->by_platform)
+        return (r->roles & LC_BY_PLATFORM) != 0;
+    return (unsigned)f->role < ROLE__COUNT &&
+           (r->roles & ROLE_BIT(f->role)) != 0;
 }
 
 static enum lc_result
@@ -358,10 +369,24 @@ why_state(const struct lc_rule *r, enum case_state s)
 
 /* "a resident cannot dispatch a case; only dispatcher or admin can". */
 static const char *
-why_role(const struct lc_rule *r, enum role role)
+why_role(const struct lc_rule *r, const struct lc_facts *f)
 {
+    enum role role = f->role;
     char list[160];
 
+    if (f->by_platform) {
+        str_fmt(why_buf, sizeof(why_buf),
+                "the platform does not %s a case on its own; a person must",
+                rule_verb(r->action));
+        return why_buf;
+    }
+    if ((r->roles & ~LC_BY_PLATFORM) == 0) {
+        str_fmt(why_buf, sizeof(why_buf),
+                "no one can %s a case by hand; the platform does it when "
+                "the case it was merged into closes or reopens",
+                rule_verb(r->action));
+        return why_buf;
+    }
     join_roles(r->roles, list, sizeof(list));
     str_fmt(why_buf, sizeof(why_buf),
             "the role '%s' cannot %s a case; only %s can", role_name(role),

@@ -60,6 +60,8 @@ enum case_action {
     ACT_ESCALATE,
     ACT_RATE,
     ACT_REOPEN,
+    ACT_FOLLOW_PARENT, /* the platform's own: a merged case notes its
+                        * parent's close or reopening */
     ACT__COUNT
 };
 
@@ -83,6 +85,10 @@ enum rating {
 #define LC_GUARD_UNSATISFIED (1u << 1) /* the last rating was unsatisfied */
 #define LC_GUARD_REPORTER    (1u << 2) /* the actor reported the case */
 #define LC_GUARD_OWNER_UNIT  (1u << 3) /* the actor is the case's unit */
+
+/* In lc_rule.roles: the platform takes this action itself, as the
+ * consequence of another one; no person can. */
+#define LC_BY_PLATFORM (1u << 31)
 
 struct lc_rule {
     enum case_action action;
@@ -116,6 +122,7 @@ struct lc_facts {
     bool has_target;
     enum rating rating;
     int days;
+    bool by_platform; /* the platform acts, not a person (role ignored) */
 };
 
 enum lc_result {

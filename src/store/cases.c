@@ -454,8 +454,11 @@ where_query(struct buf *sql, const struct case_query *q)
                             " length(?)) = ?");
     if (q->unit_id)
         rc |= buf_puts(sql, " AND c.unit_id = ?");
+    /* A person's own cases are those they reported and those they
+     * joined ("me too"). */
     if (q->reporter_id)
-        rc |= buf_puts(sql, " AND c.reporter_id = ?");
+        rc |= buf_puts(sql, " AND (c.reporter_id = ? OR c.id IN (SELECT"
+                            " case_id FROM supporters WHERE user_id = ?))");
     if (q->public_only)
         rc |= buf_puts(sql, " AND c.state NOT IN ('withdrawn','merged')");
     if (q->overdue_only)
@@ -490,8 +493,10 @@ bind_query(struct db_stmt *st, const struct case_query *q, int i)
     }
     if (q->unit_id)
         db_bind_int(st, i++, q->unit_id);
-    if (q->reporter_id)
+    if (q->reporter_id) {
         db_bind_int(st, i++, q->reporter_id);
+        db_bind_int(st, i++, q->reporter_id);
+    }
     if (q->overdue_only)
         db_bind_int(st, i++, q->now);
     if (q->q && str_utf8_len(q->q, strlen(q->q)) >= 3) {

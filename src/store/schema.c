@@ -183,6 +183,20 @@ static const char *const migrations[] = {
     " COALESCE(category, ''), COALESCE(area_code, ''),"
     " COALESCE(grade, ''));"
     "ALTER TABLE cases ADD COLUMN level_reason TEXT;",
+    /* 3: residents who join an open case instead of filing another
+     * ("me too"), counted once each; and the lookup of the open cases of
+     * a category around a point.  The radius around a new report is a
+     * setting, per small class, big class or for all ("dedupe.radius.
+     * 06010", "dedupe.radius.06", "dedupe.radius"; metres). */
+    "CREATE TABLE supporters ("
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " city_code TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " PRIMARY KEY (case_id, user_id)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX supporters_user ON supporters(user_id);"
+    "CREATE INDEX cases_category_state ON cases(category_code, state, lat);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

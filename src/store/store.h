@@ -331,4 +331,77 @@ typedef int (*stats_row_cb)(const char *key, const struct metric_counts *c,
 int store_stats(struct db *db, const struct stats_query *q, const char *by,
                 stats_row_cb cb, void *ctx);
 
+/* ---- the one map -------------------------------------------------------- */
+
+/* The map's state groups; MAP_ANY: no group filter. */
+enum { MAP_OPEN, MAP_OVERDUE, MAP_CLOSED, MAP_ANY };
+
+/*
+ * What the map shows.  Withdrawn and merged cases are never on it; a case
+ * without a point of its own is drawn in the middle of its area.
+ */
+struct map_query {
+    double bbox[4];        /* min lon, min lat, max lon, max lat (WGS-84) */
+    const char *area_path; /* cases under this path; NULL: everywhere */
+    const char *category;  /* code prefix, or NULL */
+    int64_t unit_id;       /* 0: any */
+    int state;             /* an enum case_state, or -1 for any */
+    int bucket;            /* MAP_OPEN, MAP_OVERDUE, MAP_CLOSED or MAP_ANY */
+    int level;             /* from map_level_parse, or -1 for any */
+    int64_t from, to;      /* reported in [from, to); 0: open */
+    int64_t now;           /* decides what is overdue */
+    bool anonymous;        /* positions rounded to 0.001 degree */
+    double cell_lon, cell_lat; /* cell size in degrees; 0: the cases */
+    size_t max_items;          /* cases answered at most */
+};
+
+/* "emergency", "utility", "general", "complex" -> 0..3. */
+int map_level_parse(const char *s, int *out);
+/* Clusters per cell ({mode, clusters, total, truncated}) when
+ * q->cell_lon > 0, else the cases ({mode, cases, total, truncated}).
+ * *out belongs to the caller. */
+int store_map_query(struct db *db, const struct map_query *q, json_t **out);
+/* The areas of `level` under within_path (all when NULL), each with the
+ * counts of q's cases in it and its closure rate, as a JSON array. */
+int store_map_areas(struct db *db, const struct map_query *q, int level,
+                    const char *within_path, json_t **out);
+
+/* ---- possible duplicates and supporters ("me too") ---------------------- */
+
+/* An open case near a point, as the duplicate check needs it. */
+struct nearby_case {
+    int64_t id;
+    double lon, lat;
+    int64_t reported_at;
+    char text[1024]; /* title and description, cut at a character */
+};
+
+/*
+ * The open cases of small class `category` that have a point inside the
+ * box around (lon, lat) that holds a circle of radius_m, nearest first by
+ * a flat approximation, at most max.  Fills out[0 .. *n).
+ */
+int store_nearby_open(struct db *db, const char *category, double lon,
+                      double lat, double radius_m, struct nearby_case *out,
+                      size_t max, size_t *n);
+/* The radius in metres around a new report of small class `small` in big
+ * class `big`: the setting for the small class, else the big class, else
+ * "dedupe.radius", else dflt.  A value that is not 10..5000 is ignored. */
+double store_dedupe_radius(struct db *db, const char *small, const char *big,
+                           double dflt);
+
+/* Adds user as a supporter of the case; *added is false when they were
+ * one already. */
+int store_support_add(struct db *db, const struct case_row *c, int64_t user,
+                      int64_t at, bool *added);
+int64_t store_support_count(struct db *db, int64_t case_id);
+bool store_support_has(struct db *db, int64_t case_id, int64_t user);
+
+/* The merged cases that follow `parent`, at most max. */
+int store_case_children(struct db *db, int64_t parent, int64_t *ids, size_t max,
+                        size_t *n);
+/* The note of the latest `action` event of a case ("" when none). */
+int store_case_last_note(struct db *db, int64_t id, const char *action,
+                         char *out, size_t outlen);
+
 #endif

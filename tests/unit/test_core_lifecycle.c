@@ -57,6 +57,8 @@ static const struct step steps[] = {
     {"rate", "closed", "resident grid_worker", "same", RATING_NONE},
     {"reopen", "closed", "resident grid_worker", "dispatched",
      RATING_UNSATISFIED},
+    /* The platform's own: no role may take it (see test_platform). */
+    {"follow_parent", "merged", "", "same", RATING_NONE},
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
@@ -93,12 +95,13 @@ static const char *const action_names[ACT__COUNT] = {
     "escalate",
     "rate",
     "reopen",
+    "follow_parent",
 };
 
 static const char *const action_labels[ACT__COUNT] = {
     "上报", "立案", "驳回",   "派遣", "签收",     "处置反馈", "核查结案",
     "返工", "撤回", "自处理", "退单", "申请延期", "批准延期", "驳回延期",
-    "挂账", "恢复", "合并",   "督办", "评价",     "重新办理",
+    "挂账", "恢复", "合并",   "督办", "评价",     "重新办理", "随主案件",
 };
 
 static const char *const role_names[ROLE__COUNT] = {
@@ -362,6 +365,70 @@ test_check_without_outputs(void **state)
                      LC_ESTATE);
 }
 
+struct platform_case {
+    const char *name;
+    enum case_action action;
+    enum case_state state;
+    bool note;
+    enum lc_result want;
+    const char *why_has;
+};
+
+/* What the platform itself may do, and that no person may do it. */
+static const struct platform_case platform_cases[] = {
+    {"follows the parent", ACT_FOLLOW_PARENT, ST_MERGED, YES, LC_OK, NULL},
+    {"only a merged case follows", ACT_FOLLOW_PARENT, ST_FILED, YES, LC_ESTATE,
+     "must be 'merged'"},
+    {"closed merged case follows again", ACT_FOLLOW_PARENT, ST_CLOSED, YES,
+     LC_ESTATE, NULL},
+    {"says why", ACT_FOLLOW_PARENT, ST_MERGED, NO, LC_EMISSING, "note"},
+    {"the platform closes nothing by itself", ACT_CLOSE, ST_HANDLED, YES,
+     LC_EROLE, "platform does not"},
+};
+
+static void
+test_platform(void **state)
+{
+    size_t i;
+    int r;
+
+    (void)state;
+    for (i = 0; i < sizeof(platform_cases) / sizeof(platform_cases[0]); i++) {
+        const struct platform_case *c = &platform_cases[i];
+        struct lc_facts f;
+        enum case_state to = ST_NONE;
+        const char *why = NULL;
+        enum lc_result got;
+
+        memset(&f, 0, sizeof(f));
+        f.state = c->state;
+        f.by_platform = true;
+        f.has_note = c->note;
+        got = lifecycle_check(&lc_complaint, c->action, &f, &to, &why);
+        if (got != c->want)
+            fail_msg("%s: got %d, want %d (%s)", c->name, got, c->want,
+                     why ? why : "");
+        if (got == LC_OK && to != c->state)
+            fail_msg("%s: went to %s", c->name, case_state_name(to));
+        if (c->why_has && (!why || !strstr(why, c->why_has)))
+            fail_msg("%s: reason '%s' lacks '%s'", c->name, why ? why : "",
+                     c->why_has);
+    }
+    /* No person sees it among their actions, whatever their role. */
+    for (r = 0; r < ROLE__COUNT; r++) {
+        struct lc_facts f = good_facts(ST_MERGED, (enum role)r, RATING_NONE);
+        const char *why = NULL;
+
+        assert_int_equal(lifecycle_allowed(&lc_complaint, &f) &
+                             (1ull << ACT_FOLLOW_PARENT),
+                         0);
+        assert_int_equal(
+            lifecycle_check(&lc_complaint, ACT_FOLLOW_PARENT, &f, NULL, &why),
+            LC_EROLE);
+        assert_non_null(strstr(why, "by hand"));
+    }
+}
+
 #define A(x) (1ull << ACT_##x)
 
 struct allowed_case {
@@ -507,6 +574,7 @@ main(void)
         cmocka_unit_test(test_check_without_outputs),
         cmocka_unit_test(test_allowed),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_platform),
         cmocka_unit_test(test_is_open),
     };
 

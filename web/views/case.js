@@ -151,9 +151,15 @@ export function render(main, ctx) {
     const description = h('section', { class: 'card case-desc-card' },
       h('p', { class: 'case-description' }, c.description || ''),
       h('p', { class: 'muted small' },
-        [localName(c.category), areaPath(c.area), c.address].filter(Boolean).join(' · ')));
+        [localName(c.category), areaPath(c.area), c.address].filter(Boolean).join(' · ')),
+      // A merged case follows another: its reporter finds the result there.
+      c.state === 'merged' && c.parent_id
+        ? h('p', { class: 'merged-into', id: 'merged-into' }, t('case.mergedInto'),
+          h('a', { href: `#/case/${c.parent_id}` }, `#${c.parent_id}`))
+        : null);
 
     const actions = actionPanel(c);
+    const support = supportCard(c);
     const details = detailsCard(c, isStaff);
     const timeline = timelineCard(events);
     const photos = compareCard(events);
@@ -192,7 +198,50 @@ export function render(main, ctx) {
     mapCard?.classList.add('slot-map');
     main.append(head, h('div', { class: 'case-layout' },
       h('div', { class: 'case-main' }, description, photos, timeline),
-      h('div', { class: 'case-side' }, actions, details, mapCard)));
+      h('div', { class: 'case-side' }, support, actions, details, mapCard)));
+  }
+
+  // "Me too": how many residents met the same problem and joined the case
+  // instead of filing it again, and for a resident who did not report it,
+  // the button to join (我也遇到了). Filled in once the count arrives.
+  function supportCard(c) {
+    const box = h('section', { class: 'card support-card', id: 'case-support', hidden: true,
+      'aria-live': 'polite' });
+    api.get(`/api/v1/cases/${c.id}/support`)
+      .then((s) => { if (!disposed) fillSupport(box, c, s); })
+      .catch(() => { /* the count is a help, not a need */ });
+    return box;
+  }
+
+  function fillSupport(box, c, s) {
+    const resident = ctx.session.user.role === 'resident';
+    const canJoin = resident && !c.mine && s.can_support;
+    clear(box);
+    box.hidden = !s.supporters && !canJoin && !s.supporting;
+    if (box.hidden) return;
+    box.append(h('p', { class: 'support-count', id: 'support-count' },
+      t('support.count', { n: s.supporters })));
+    if (s.supporting) {
+      box.append(h('p', { class: 'support-mine', id: 'support-mine' }, t('support.joined')));
+      return;
+    }
+    if (!canJoin) return;
+    const err = errorBox();
+    const btn = h('button', { type: 'button', class: 'btn btn-primary btn-block', id: 'support-button' },
+      t('support.button'));
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      err.show('');
+      try {
+        const ans = await request(`/api/v1/cases/${c.id}/support`, { method: 'POST' });
+        toast(t('support.done'), 'success');
+        fillSupport(box, c, ans);
+      } catch (e) {
+        btn.disabled = false;
+        err.show(e.message);
+      }
+    });
+    box.append(btn, h('p', { class: 'hint' }, t('support.hint')), err);
   }
 
   function compareCard(events) {

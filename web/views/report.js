@@ -7,10 +7,12 @@ import { request, api, cached, newKey } from '../api.js';
 import { h, clear, field, errorBox, toast, uid } from '../dom.js';
 import { t, colon } from '../i18n.js';
 import { L, baseMap, pinIcon, areaLayer, GRID_MARK } from './map.js';
-import { categoryPicker, areaPicker } from './widgets.js';
+import { categoryPicker, areaPicker, stateBadge } from './widgets.js';
 import { PHOTO_ACCEPT, isPhotoType, shrink, UnreadablePhoto } from './photos.js';
 
 const MAX_PHOTOS = 9;
+// How long typing pauses before the possible duplicates are asked again.
+const SIMILAR_DEBOUNCE_MS = 400;
 
 // Staff who may report for a resident (代居民上报), and the channels the
 // report came by. The API takes any name of 1-16 characters.
@@ -94,7 +96,7 @@ export function render(main, ctx) {
 
   // Category
   const cat = categoryPicker(carried?.category || '', { label: t('report.category') });
-  cat.addEventListener('change', () => { changed(); if (point) locate(); });
+  cat.addEventListener('change', () => { changed(); if (point) locate(); findSimilarSoon(0); });
 
   // Text
   const desc = h('textarea', { name: 'description', rows: 4, maxlength: 4000, required: true,
@@ -105,6 +107,83 @@ export function render(main, ctx) {
   const address = h('input', { name: 'address', maxlength: 200, placeholder: t('report.address.ph'),
     autocomplete: 'street-address', value: carried?.address || '' });
   for (const el of [desc, note, title, address]) el?.addEventListener('input', changed);
+  desc.addEventListener('input', () => findSimilarSoon(SIMILAR_DEBOUNCE_MS));
+
+  // Possible duplicates: once a category and a pin are chosen, and again
+  // as the description is typed, the open cases nearby that may be this
+  // very problem. A resident can join one (我也要反映) instead of filing
+  // it again; staff reporting for someone see them to avoid a second case.
+  const similarBox = h('section', { class: 'card similar', id: 'similar', 'aria-live': 'polite',
+    'aria-labelledby': 'similar-h', hidden: true });
+  const similarErr = errorBox();
+  let similarSeq = 0;
+  let similarTimer = null;
+  function findSimilarSoon(delay) {
+    clearTimeout(similarTimer);
+    similarTimer = setTimeout(findSimilar, delay);
+  }
+  async function findSimilar() {
+    const seq = ++similarSeq;
+    const category = cat.smallOnly();
+    if (onsite || !category || !point) {
+      similarBox.hidden = true;
+      return;
+    }
+    try {
+      const ans = await api.get('/api/v1/cases/similar', {
+        lon: point.lon.toFixed(6), lat: point.lat.toFixed(6), category,
+        text: desc.value.trim() || undefined, limit: 5,
+      });
+      if (seq === similarSeq) drawSimilar(ans.items || [], Boolean(desc.value.trim()));
+    } catch (_) {
+      // A help, not a need: the report can still be sent.
+      if (seq === similarSeq) similarBox.hidden = true;
+    }
+  }
+  function drawSimilar(items, withText) {
+    clear(similarBox);
+    similarErr.show('');
+    similarBox.hidden = !items.length;
+    if (!items.length) return;
+    const list = h('ul', { class: 'similar-list' });
+    for (const it of items) {
+      const why = [t('similar.distance', { m: it.distance_m })];
+      if (withText) why.push(t('similar.alike', { pct: Math.round((it.similarity || 0) * 100) }));
+      if (it.supporters) why.push(t('similar.supporters', { n: it.supporters }));
+      const join = role === 'resident' && !it.mine
+        ? h('button', { type: 'button', class: 'btn btn-primary btn-sm similar-join', dataset: { caseId: it.id } },
+          t('similar.join'))
+        : null;
+      join?.addEventListener('click', () => joinCase(it, join));
+      list.append(h('li', { class: 'similar-item', dataset: { caseId: it.id } },
+        it.thumb_url
+          ? h('img', { class: 'similar-thumb', src: it.thumb_url, alt: '', loading: 'lazy', width: 64, height: 64 })
+          : h('span', { class: 'similar-thumb similar-thumb-empty', 'aria-hidden': 'true' }, t('list.noPhoto')),
+        h('div', { class: 'similar-body' },
+          h('div', { class: 'similar-head' },
+            h('a', { href: `#/case/${it.id}`, class: 'similar-link' }, `#${it.id}`),
+            stateBadge(it)),
+          h('p', { class: 'similar-desc' }, it.description || ''),
+          h('p', { class: 'muted small similar-why', title: it.reason || '' }, why.join(' · ')),
+          it.mine ? h('p', { class: 'small similar-mine' }, t('similar.mine')) : join)));
+    }
+    similarBox.append(
+      h('h2', { id: 'similar-h' }, t('similar.title', { n: items.length })),
+      h('p', { class: 'hint' }, t(role === 'resident' ? 'similar.hint' : 'similar.hint.staff')),
+      list, similarErr);
+  }
+  async function joinCase(it, btn) {
+    btn.disabled = true;
+    similarErr.show('');
+    try {
+      await request(`/api/v1/cases/${it.id}/support`, { method: 'POST' });
+      toast(t('similar.joined', { id: it.id }), 'success');
+      ctx.go(`#/case/${it.id}`);
+    } catch (e) {
+      btn.disabled = false;
+      similarErr.show(e.message);
+    }
+  }
 
   // For a resident: who they are and how the report came (staff only).
   let reporterName = null; let reporterPhone = null; let channel = null; let behalfCard = null;
@@ -179,7 +258,7 @@ export function render(main, ctx) {
           h('p', { class: 'hint map-legend', id: 'map-legend' }, t('map.legend')),
           h('div', { class: 'where-row' }, where, locBtn),
           field(t('report.address'), address)),
-        err, submit)));
+        similarBox, err, submit)));
 
   main.append(h('div', { class: 'page-head' },
     h('h1', null, onsite ? t('report.onsite.title') : t('report.title')),
@@ -247,6 +326,7 @@ export function render(main, ctx) {
       marker.setLatLng(latlng);
     }
     locate();
+    findSimilarSoon(0);
   }
   map.on('click', (e) => setPoint(e.latlng));
   ready.then(() => {
@@ -321,6 +401,8 @@ export function render(main, ctx) {
   });
 
   return () => {
+    clearTimeout(similarTimer);
+    similarSeq += 1;
     map.remove();
     if (!handedOver) for (const p of photos) URL.revokeObjectURL(p.url);
   };

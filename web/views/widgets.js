@@ -29,7 +29,9 @@ export function caseCard(c) {
       ? h('span', { class: c.overdue ? 'due overdue' : 'due' }, t('list.due', { when: fmtDateTime(c.due_at) }))
       : h('span', null, t('list.reported', { when: fmtDateTime(c.reported_at) })),
     c.overdue ? h('span', { class: 'badge badge-danger' }, t('list.overdue')) : null,
-    c.escalated ? h('span', { class: 'badge badge-warn' }, t('list.escalated')) : null);
+    c.escalated ? h('span', { class: 'badge badge-warn' }, t('list.escalated')) : null,
+    // A case the resident joined rather than reported.
+    c.supported ? h('span', { class: 'badge badge-info' }, t('list.supported')) : null);
   return h('a', { class: 'case-card' + (c.overdue ? ' is-overdue' : ''), href: `#/case/${c.id}`,
     dataset: { caseId: c.id } },
   thumb,
