@@ -4,14 +4,14 @@
 # learner (logistic regression over character 1-3-gram TF-IDF) and of the
 # naive Bayes baseline (character 1-2-grams) on the same folds, the time
 # to train on all the messages and the median time to classify one case.
-# Writes bench/classify/results.md.
+# Writes bench/results/classify.md.
 #
 #   bench/classify/run.sh            from the repository root or anywhere
 #   DATA=/path/to/data bench/classify/run.sh
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-out="$root/bench/classify/results.md"
+out="$root/bench/results/classify.md"
 data=${DATA:-$root/../shared/data}
 csv="$data/complaints/messages-train.csv"
 
