@@ -477,6 +477,18 @@ const zh = {
   'support.joined': '您已反映过这个问题，进展会出现在“我的上报”里。',
   'case.mergedInto': '本案已并入主案件，处理结果见 ',
   'action.follow_parent': '随主案件',
+  'report.category.unsure': '不确定类别，由平台根据描述建议',
+  'report.need.category.or.unsure': '请选择问题类别，或勾选“不确定类别”。',
+  'report.suggest.head': '平台建议的类别（点选即可）：',
+  'report.suggest.none': '平台暂时无法从描述判断类别，请尽量写清楚问题，或自行选择类别。',
+  'report.suggest.unsure': '不点选也可以：提交后平台会按第一个建议归类，由受理员确认。',
+  'case.category_reason': '归类依据',
+  'case.suggestions': '平台建议',
+  'case.event.platform': '平台自动',
+  'form.category': '问题类别',
+  'form.category.others': '其他建议：',
+  'form.category.hint': '如类别不对，请在立案时更正；案件将按新类别重新确定处置单位和时限。',
+  'queue.suggested': '平台建议 {p}%',
 };
 
 const en = {
@@ -920,6 +932,18 @@ const en = {
   'support.joined': 'You added your voice to this case; its progress shows under My reports.',
   'case.mergedInto': 'This case was merged into a main case; see the result on ',
   'action.follow_parent': 'Followed its main case',
+  'report.category.unsure': 'Not sure of the category: let the platform suggest one from the description',
+  'report.need.category.or.unsure': 'Choose a category, or tick “not sure of the category”.',
+  'report.suggest.head': 'Categories the platform suggests (pick one):',
+  'report.suggest.none': 'The platform cannot tell the category from the description yet; describe the problem more fully or choose a category.',
+  'report.suggest.unsure': 'You need not pick: the report is filed under the first suggestion and a dispatcher confirms it.',
+  'case.category_reason': 'Why this category',
+  'case.suggestions': 'Platform suggestions',
+  'case.event.platform': 'the platform',
+  'form.category': 'Category',
+  'form.category.others': 'Other suggestions:',
+  'form.category.hint': 'If the category is wrong, correct it when accepting; the case is routed and timed again for the new one.',
+  'queue.suggested': 'suggested {p}%',
 };
 
 const dictionaries = { 'zh-CN': zh, en };

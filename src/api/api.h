@@ -25,6 +25,7 @@ int api_areas_list(struct http_req *r);
 int api_areas_geojson(struct http_req *r);
 int api_areas_locate(struct http_req *r);
 int api_categories(struct http_req *r);
+int api_categories_suggest(struct http_req *r);
 int api_units(struct http_req *r);
 
 int api_routing_rules_list(struct http_req *r);

@@ -61,6 +61,8 @@ anonymise(struct db *db, json_t *o)
     json_object_del(o, "ref");
     json_object_del(o, "route_reason");
     json_object_del(o, "level_reason");
+    json_object_del(o, "suggestions");
+    json_object_del(o, "category_reason");
     for (i = 0; loc && i < 2; i++) {
         double v = json_number_value(json_object_get(loc, keys[i]));
         json_object_set_new(loc, keys[i], json_real(round(v * 1000) / 1000));
@@ -154,6 +156,11 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
         break;
     default:
         break;
+    }
+    /* The platform's guesses are for staff deciding the case. */
+    if (p.role == ROLE_RESIDENT) {
+        json_object_del(o, "suggestions");
+        json_object_del(o, "category_reason");
     }
     memset(&who, 0, sizeof(who));
     who.p = p;
@@ -403,7 +410,7 @@ api_cases_create(struct http_req *r)
     static const struct field fields[] = {
         {"title", F_STRING, false, 0, 100},
         {"description", F_STRING, true, 2, 4000},
-        {"category", F_STRING, true, 1, 16},
+        {"category", F_STRING, false, 1, 16},
         {"area", F_STRING, false, 1, 24},
         {"lon", F_NUMBER, false, 0, 0},
         {"lat", F_NUMBER, false, 0, 0},
@@ -551,6 +558,7 @@ api_case_action(struct http_req *r)
         {"rating", F_STRING, false, 1, 32},
         {"days", F_INT, false, 1, 60},
         {"version", F_INT, false, 1, 0},
+        {"category", F_STRING, false, 1, 16},
         FIELDS_END,
     };
     const char *photos[MAX_PHOTOS], *key = NULL, *s;
@@ -586,6 +594,7 @@ api_case_action(struct http_req *r)
     act.photos = photos;
     act.nphotos = json_array_size(ph);
     act.unit_code = body_str(r->json, "unit");
+    act.category = body_str(r->json, "category");
     act.target = body_int(r->json, "target", 0);
     act.days = (int)body_int(r->json, "days", 0);
     act.version = body_int(r->json, "version", 0);
@@ -697,6 +706,10 @@ api_cases_list(struct http_req *r)
                                                "id")) != q.reporter_id;
         json_object_del(it, "reporter");
         json_object_del(it, "route_reason");
+        if (p.role == ROLE_RESIDENT) {
+            json_object_del(it, "suggestions");
+            json_object_del(it, "category_reason");
+        }
         if (supported)
             json_object_set_new(it, "supported", json_true());
         if (public_view || supported)
@@ -706,4 +719,38 @@ api_cases_list(struct http_req *r)
                      json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total",
                                (json_int_t)total, "page", q.page, "per_page",
                                q.per_page));
+}
+
+/*
+ * GET /api/v1/categories/suggest?text=...[&title=...]: the three small
+ * classes the platform would file a report under, with the reason, before
+ * it is sent, so that a resident who is unsure can pick one.
+ */
+int
+api_categories_suggest(struct http_req *r)
+{
+    const char *text = http_query(r, "text"), *title = http_query(r, "title");
+    struct cw_suggest sug;
+    json_t *o;
+
+    if (!text || !*text)
+        return http_error(r, 400, "invalid_query",
+                          "give the description as text=...");
+    if (strlen(text) > 16000 || str_utf8_len(text, strlen(text)) < 0 ||
+        (title &&
+         (strlen(title) > 400 || str_utf8_len(title, strlen(title)) < 0)))
+        return http_error(r, 400, "invalid_query",
+                          "text must be UTF-8 of at most 4000 characters and "
+                          "title of at most 100");
+    casework_suggest(api_app(r), title, text, &sug);
+    o = casework_suggest_json(&sug);
+    json_object_set_new(o, "auto_accept",
+                        json_real(casework_auto_accept(api_app(r))));
+    /* Cases closed since the model was trained: what the next
+     * `civicgrid train --db` would learn from in addition. */
+    if (sug.by == CW_SUGGEST_MODEL)
+        json_object_set_new(
+            o, "closed_since_model",
+            json_integer(store_training_new(api_db(r), sug.model_trained_at)));
+    return http_json(r, 200, o);
 }

@@ -1,8 +1,11 @@
 /*
  * casework.c - the one path through which cases are reported and changed.
  */
+#include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/casework.h"
@@ -10,6 +13,22 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "core/classify.h"
+
+/* How often a server asks the database whether a newer model was
+ * trained, in seconds: one indexed lookup, at most once a minute. */
+#define MODEL_CHECK_SECONDS 60
+/* The confidence from which a case is accepted without a person. */
+#define AUTO_ACCEPT_DEFAULT 0.85
+/* Model guesses looked at to find three categories still in the
+ * catalogue. */
+#define MODEL_GUESSES 8
+
+/* The small classes with their names and keywords, for the cold start. */
+struct keyclasses {
+    struct cls_keyclass *k;
+    size_t n, cap;
+};
 
 static int fail(struct cw_error *err, int status, const char *code,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -21,6 +40,37 @@ static int64_t limit_add(struct app *a, int64_t from,
 static enum case_level category_level(const struct category *k);
 static int follow_parent(struct app *a, const struct case_row *parent,
                          const struct case_event *pe, struct cw_error *err);
+static void model_refresh(struct app *a);
+static size_t model_guess(char codes[][16], double *p, size_t max,
+                          const char *title, const char *description,
+                          struct cw_suggest *out, int64_t *n_examples);
+static int keyclass_add(const char *code, const char *name,
+                        const char *keywords, void *ctx);
+static void keyclasses_free(struct keyclasses *kc);
+static void suggest_keywords(struct app *a, const char *title,
+                             const char *description, struct cw_suggest *out);
+static int auto_accept(struct app *a, int64_t id, int64_t at,
+                       const struct cw_suggest *sug, double threshold);
+static int recategorize(struct app *a, const struct case_row *c,
+                        const char *code, struct case_event *ev, char *note,
+                        size_t notelen, struct cw_error *err);
+
+/*
+ * The model this process classifies with, shared by the worker threads:
+ * they classify under the read lock; a newer model is loaded outside any
+ * lock and swapped in under the write lock.  One thread at a time asks
+ * the database whether there is a newer one.
+ */
+static struct {
+    pthread_mutex_t check_lock;
+    pthread_rwlock_t lock;
+    struct cls_model *m;
+    int64_t id;
+    int64_t n_examples;
+    int64_t trained_at;
+    int64_t checked; /* when the database was last asked; 0: never */
+} model = {
+    PTHREAD_MUTEX_INITIALIZER, PTHREAD_RWLOCK_INITIALIZER, NULL, 0, 0, 0, 0};
 
 static int
 fail(struct cw_error *err, int status, const char *code, const char *fmt, ...)
@@ -246,6 +296,261 @@ casework_route(struct app *a, const char *category, const struct area *area,
     return CG_OK;
 }
 
+/* Loads the newest stored model when it is not the one in use; asks at
+ * most once every MODEL_CHECK_SECONDS.  A model that cannot be read is
+ * logged and the one in use is kept. */
+static void
+model_refresh(struct app *a)
+{
+    struct db *db = store_db(a->store);
+    struct cls_model *m = NULL, *old;
+    struct model_info info;
+    int64_t now = cgtime_now(), id;
+    char why[200] = "";
+    void *bytes = NULL;
+    size_t len = 0;
+
+    pthread_mutex_lock(&model.check_lock);
+    if (model.checked && now - model.checked < MODEL_CHECK_SECONDS)
+        goto out;
+    model.checked = now;
+    id = store_model_latest_id(db);
+    if (id == model.id)
+        goto out;
+    if (id && (store_model_latest(db, &info, &bytes, &len) != CG_OK ||
+               cls_load(bytes, len, &m, why, sizeof(why)) != CG_OK)) {
+        log_warn("msg=\"stored model refused; the one in use is kept\""
+                 " model=%lld why=\"%s\"",
+                 (long long)id, why);
+        goto out;
+    }
+    pthread_rwlock_wrlock(&model.lock);
+    old = model.m;
+    model.m = m;
+    model.id = m ? info.id : 0;
+    model.n_examples = m ? info.n_examples : 0;
+    model.trained_at = m ? info.created_at : 0;
+    pthread_rwlock_unlock(&model.lock);
+    cls_free(old);
+    log_info("msg=\"category model loaded\" model=%lld examples=%lld"
+             " classes=%zu",
+             (long long)model.id, (long long)model.n_examples,
+             m ? cls_nclasses(m) : 0);
+out:
+    pthread_mutex_unlock(&model.check_lock);
+    free(bytes);
+}
+
+/* The model's most likely categories, copied out under the read lock;
+ * returns how many (0 without a model). */
+static size_t
+model_guess(char codes[][16], double *p, size_t max, const char *title,
+            const char *description, struct cw_suggest *out,
+            int64_t *n_examples)
+{
+    struct cls_guess g[MODEL_GUESSES];
+    size_t n = 0, i;
+
+    pthread_rwlock_rdlock(&model.lock);
+    if (model.m) {
+        n = cls_classify(model.m, title, description, g,
+                         max < MODEL_GUESSES ? max : MODEL_GUESSES);
+        for (i = 0; i < n; i++) {
+            str_copy(codes[i], 16, g[i].label);
+            p[i] = g[i].p;
+        }
+        out->model_id = model.id;
+        out->model_trained_at = model.trained_at;
+        *n_examples = model.n_examples;
+    }
+    pthread_rwlock_unlock(&model.lock);
+    return n;
+}
+
+static int
+keyclass_add(const char *code, const char *name, const char *keywords,
+             void *ctx)
+{
+    struct keyclasses *kc = ctx;
+
+    if (kc->n == kc->cap) {
+        kc->cap = kc->cap ? kc->cap * 2 : 128;
+        kc->k = xrealloc(kc->k, kc->cap * sizeof(*kc->k));
+    }
+    kc->k[kc->n].label = str_dup(code);
+    kc->k[kc->n].name = str_dup(name ? name : "");
+    kc->k[kc->n].keywords = keywords ? str_dup(keywords) : NULL;
+    kc->n++;
+    return CG_OK;
+}
+
+static void
+keyclasses_free(struct keyclasses *kc)
+{
+    size_t i;
+
+    for (i = 0; i < kc->n; i++) {
+        free((char *)kc->k[i].label);
+        free((char *)kc->k[i].name);
+        free((char *)kc->k[i].keywords);
+    }
+    free(kc->k);
+}
+
+/* Before any model: the catalogue's names and keywords. */
+static void
+suggest_keywords(struct app *a, const char *title, const char *description,
+                 struct cw_suggest *out)
+{
+    struct db *db = store_db(a->store);
+    struct cls_keyguess g[CW_SUGGEST_MAX];
+    struct keyclasses kc = {0};
+    struct category k;
+    size_t n, i;
+
+    if (store_keyclasses(db, keyclass_add, &kc) != CG_OK) {
+        keyclasses_free(&kc);
+        return;
+    }
+    n = cls_keyword_match(kc.k, kc.n, title, description, g, CW_SUGGEST_MAX);
+    for (i = 0; i < n; i++) {
+        if (store_category_get(db, g[i].label, &k) != CG_OK)
+            continue;
+        str_copy(out->top[out->n].code, sizeof(out->top[0].code), k.code);
+        str_copy(out->top[out->n].name, sizeof(out->top[0].name), k.name);
+        out->top[out->n].p = g[i].p;
+        out->n++;
+    }
+    if (out->n) {
+        out->by = CW_SUGGEST_KEYWORDS;
+        str_fmt(out->reason, sizeof(out->reason),
+                "按类别名称关键词匹配：“%s” → %s %s（%.2f）；尚无学自已结案件的"
+                "模型",
+                g[0].word, out->top[0].code, out->top[0].name, out->top[0].p);
+        str_utf8_clean(out->reason);
+    }
+    keyclasses_free(&kc);
+}
+
+int
+casework_suggest(struct app *a, const char *title, const char *description,
+                 struct cw_suggest *out)
+{
+    struct db *db = store_db(a->store);
+    char codes[MODEL_GUESSES][16];
+    double p[MODEL_GUESSES];
+    int64_t n_examples = 0;
+    struct category k;
+    size_t n, i;
+
+    memset(out, 0, sizeof(*out));
+    model_refresh(a);
+    n = model_guess(codes, p, MODEL_GUESSES, title, description, out,
+                    &n_examples);
+    /* A category the catalogue no longer has is skipped, not filed. */
+    for (i = 0; i < n && out->n < CW_SUGGEST_MAX; i++) {
+        if (store_category_get(db, codes[i], &k) != CG_OK || !k.parent[0])
+            continue;
+        str_copy(out->top[out->n].code, sizeof(out->top[0].code), k.code);
+        str_copy(out->top[out->n].name, sizeof(out->top[0].name), k.name);
+        out->top[out->n].p = p[i];
+        out->n++;
+    }
+    if (out->n) {
+        out->by = CW_SUGGEST_MODEL;
+        str_fmt(out->reason, sizeof(out->reason),
+                "模型 #%lld（学自 %lld 件已结案件）按文本判断：%s %s（%.2f）",
+                (long long)out->model_id, (long long)n_examples,
+                out->top[0].code, out->top[0].name, out->top[0].p);
+        str_utf8_clean(out->reason);
+        return CG_OK;
+    }
+    out->model_id = out->model_trained_at = 0;
+    suggest_keywords(a, title, description, out);
+    return CG_OK;
+}
+
+json_t *
+casework_suggest_json(const struct cw_suggest *s)
+{
+    json_t *items = json_array(), *o;
+    size_t i;
+
+    for (i = 0; i < s->n; i++)
+        json_array_append_new(
+            items,
+            json_pack("{s:s, s:s, s:f}", "code", s->top[i].code, "name",
+                      s->top[i].name, "p", round(s->top[i].p * 10000) / 10000));
+    o = json_pack("{s:s, s:s, s:o}", "by",
+                  s->by == CW_SUGGEST_MODEL      ? "model"
+                  : s->by == CW_SUGGEST_KEYWORDS ? "keywords"
+                                                 : "none",
+                  "reason", s->reason, "items", items);
+    if (s->by == CW_SUGGEST_MODEL)
+        json_object_set_new(o, "model_id", json_integer(s->model_id));
+    return o;
+}
+
+double
+casework_auto_accept(struct app *a)
+{
+    char v[32];
+    double x;
+
+    if (store_setting_get(store_db(a->store), "classify.auto_accept", v,
+                          sizeof(v)) != CG_OK)
+        return AUTO_ACCEPT_DEFAULT;
+    if (str_to_double(v, &x) != CG_OK || !(x > 0 && x <= 1)) {
+        log_warn("msg=\"classify.auto_accept ignored, default used\""
+                 " value=\"%.16s\"",
+                 v);
+        return AUTO_ACCEPT_DEFAULT;
+    }
+    return x;
+}
+
+/*
+ * Accepts (立案) a case the model was sure enough of, in the caller's
+ * transaction, through the lifecycle table as a dispatcher would; the
+ * table has no role for the platform to accept with, so the event is a
+ * dispatcher's with no person, and its note says why.
+ */
+static int
+auto_accept(struct app *a, int64_t id, int64_t at, const struct cw_suggest *sug,
+            double threshold)
+{
+    struct db *db = store_db(a->store);
+    struct case_event ev;
+    struct case_row row;
+    struct lc_facts f;
+    enum case_state to;
+    const char *why = "";
+    char note[200];
+    int rc;
+
+    if ((rc = store_case_get(db, id, &row)) != CG_OK)
+        return rc;
+    memset(&f, 0, sizeof(f));
+    f.state = row.state;
+    f.role = ROLE_DISPATCHER;
+    if (lifecycle_check(&lc_complaint, ACT_ACCEPT, &f, &to, &why) != LC_OK) {
+        log_warn("msg=\"automatic acceptance refused\" case=%lld why=\"%s\"",
+                 (long long)id, why);
+        return CG_OK;
+    }
+    str_fmt(note, sizeof(note),
+            "自动立案：分类置信度 %.2f ≥ %.2f（模型 #%lld）", sug->top[0].p,
+            threshold, (long long)sug->model_id);
+    memset(&ev, 0, sizeof(ev));
+    ev.at = at;
+    ev.actor_role = ROLE_DISPATCHER;
+    ev.action = ACT_ACCEPT;
+    ev.from = row.state;
+    ev.to = to;
+    ev.note = note;
+    return store_case_apply(db, &row, &ev, 0);
+}
+
 /* Finds the area of a report: the code given, or the deepest area with
  * geometry around the point. */
 static int
@@ -300,9 +605,13 @@ casework_submit(struct app *a, const struct cw_actor *who,
     struct level_decision level;
     enum case_action act = rep->self_handle ? ACT_SELF_HANDLE : ACT_SUBMIT;
     enum case_state to;
-    const char *why = "";
-    double lon = 0, lat = 0;
-    bool own = !db_in_tx(db);
+    const char *why = "", *category = rep->category;
+    double lon = 0, lat = 0, threshold = 1;
+    bool own = !db_in_tx(db), guessed = false, accept = false;
+    struct cw_suggest sug;
+    char reason[480];
+    json_t *sj = NULL;
+    char *stext = NULL;
     enum lc_result lr;
     int rc;
 
@@ -315,26 +624,59 @@ casework_submit(struct app *a, const struct cw_actor *who,
     lr = lifecycle_check(&lc_complaint, act, &f, &to, &why);
     if (lr != LC_OK)
         return lc_fail(err, lr, why);
-    if (store_category_get(db, rep->category, &k) != CG_OK || !k.parent[0])
-        return fail(err, 422, "unknown_category",
-                    "there is no small class %.16s; see GET "
-                    "/api/v1/categories",
-                    rep->category);
+    /* Residents and grid workers may leave the category to the platform;
+     * staff who file cases know the catalogue. */
+    if (!category) {
+        if (who->history ||
+            (who->p.role != ROLE_RESIDENT && who->p.role != ROLE_GRID_WORKER))
+            return fail(err, 422, "missing_field",
+                        "'category' is required; see GET /api/v1/categories");
+        casework_suggest(a, rep->title, rep->description, &sug);
+        if (sug.n == 0)
+            return fail(err, 422, "missing_field",
+                        "'category': the platform cannot tell the category "
+                        "from this text; choose one (GET /api/v1/categories)");
+        category = sug.top[0].code;
+        guessed = true;
+        threshold = casework_auto_accept(a);
+        accept = !rep->self_handle && sug.by == CW_SUGGEST_MODEL &&
+                 sug.top[0].p >= threshold;
+        str_fmt(reason, sizeof(reason), "未选类别，按建议归类：%s%s",
+                sug.reason,
+                accept ? "；置信度达到自动立案阈值"
+                : sug.by == CW_SUGGEST_MODEL
+                    ? "；置信度低于自动立案阈值，待受理员确认"
+                    : "；关键词匹配不自动立案，待受理员确认");
+        str_utf8_clean(reason);
+        sj = casework_suggest_json(&sug);
+        stext = json_dumps(json_object_get(sj, "items"), JSON_COMPACT);
+    }
+    if (store_category_get(db, category, &k) != CG_OK || !k.parent[0]) {
+        rc = fail(err, 422, "unknown_category",
+                  "there is no small class %.16s; see GET "
+                  "/api/v1/categories",
+                  category);
+        goto early;
+    }
     if ((rc = report_area(a, rep, &area, &lon, &lat, err)) != CG_OK)
-        return rc;
+        goto early;
     if (!who->history && who->p.role != ROLE_RESIDENT &&
-        !perm_in_scope(&who->p, area.path))
-        return fail(err, 403, "forbidden",
-                    "%s is outside your scope; report it to its own "
-                    "office",
-                    area.name);
+        !perm_in_scope(&who->p, area.path)) {
+        rc = fail(err, 403, "forbidden",
+                  "%s is outside your scope; report it to its own "
+                  "office",
+                  area.name);
+        goto early;
+    }
     if ((rc = check_photos(db, rep->photos, rep->nphotos, err)) != CG_OK)
-        return rc;
-    if (casework_route_plan(a, &k, &area, &plan) != CG_OK)
-        return fail(err, 422, "no_owner",
-                    "no unit owns %s in %s: add a territorial unit for the "
-                    "area",
-                    k.name, area.name);
+        goto early;
+    if (casework_route_plan(a, &k, &area, &plan) != CG_OK) {
+        rc = fail(err, 422, "no_owner",
+                  "no unit owns %s in %s: add a territorial unit for the "
+                  "area",
+                  k.name, area.name);
+        goto early;
+    }
     casework_level(&k, rep->title, rep->description, &level);
 
     memset(&cn, 0, sizeof(cn));
@@ -359,8 +701,10 @@ casework_submit(struct app *a, const struct cw_actor *who,
     cn.unit_id = plan.unit.id;
     cn.route_reason = plan.why;
 
-    if (own && db_begin(db) != CG_OK)
-        return fail(err, 503, "busy", "the database is busy; try again");
+    if (own && db_begin(db) != CG_OK) {
+        rc = fail(err, 503, "busy", "the database is busy; try again");
+        goto early;
+    }
     rc = store_case_insert(db, &cn, id);
     if (rc == CG_ECONFLICT) {
         rc = fail(err, 409, "duplicate_ref", "a case with ref %.64s exists",
@@ -384,6 +728,10 @@ casework_submit(struct app *a, const struct cw_actor *who,
         ev.nphotos = rep->nphotos;
         rc = store_case_apply(db, &row, &ev, 0);
     }
+    if (rc == CG_OK && guessed)
+        rc = store_case_set_suggestions(db, *id, stext, reason);
+    if (rc == CG_OK && accept)
+        rc = auto_accept(a, *id, cn.reported_at, &sug, threshold);
     if (rc == CG_OK && rep->idem_key)
         rc = store_idem_put(db, who->p.user_id, rep->idem_key, rep->idem_fp,
                             *id, 201);
@@ -400,6 +748,9 @@ casework_submit(struct app *a, const struct cw_actor *who,
 out:
     if (own && rc != CG_OK)
         db_rollback(db);
+early:
+    json_decref(sj);
+    free(stext);
     return rc;
 }
 
@@ -414,10 +765,62 @@ visible(const struct cw_actor *who, const struct case_row *c)
     return who->history || perm_case_view(&who->p, &scope) != VIEW_NONE;
 }
 
+/*
+ * A dispatcher who accepts a case may file it under another small class
+ * than the one it came with (the resident's or the platform's guess): the
+ * case is routed again and its deadline counted for the new class from
+ * when it was reported, and the event's note says what changed.
+ */
+static int
+recategorize(struct app *a, const struct case_row *c, const char *code,
+             struct case_event *ev, char *note, size_t notelen,
+             struct cw_error *err)
+{
+    struct db *db = store_db(a->store);
+    struct category was, k;
+    struct cw_route plan;
+    struct area area;
+    enum case_level level;
+    char reason[320];
+
+    if (store_category_get(db, code, &k) != CG_OK || !k.parent[0])
+        return fail(err, 422, "unknown_category",
+                    "there is no small class %.16s; see GET "
+                    "/api/v1/categories",
+                    code);
+    if (strcmp(k.code, c->category_code) == 0)
+        return CG_OK;
+    if (store_area_get(db, c->area_code, &area) != CG_OK)
+        return fail(err, 500, "internal", "the case's area vanished");
+    if (casework_route_plan(a, &k, &area, &plan) != CG_OK)
+        return fail(err, 422, "no_owner",
+                    "no unit owns %s in %s: add a territorial unit for the "
+                    "area",
+                    k.name, area.name);
+    if (store_category_get(db, c->category_code, &was) != CG_OK)
+        str_copy(was.name, sizeof(was.name), "");
+    if (level_parse(c->level, &level) != CG_OK)
+        level = LEVEL_GENERAL;
+    ev->unit_id = plan.unit.id;
+    ev->due_at = casework_deadline_at(a, &k, &area, level, c->reported_at);
+    str_fmt(reason, sizeof(reason), "受理时更正类别：%s %s → %s %s",
+            c->category_code, was.name, k.code, k.name);
+    str_utf8_clean(reason);
+    if (ev->note && *ev->note)
+        str_fmt(note, notelen, "%s；%s", reason, ev->note);
+    else
+        str_copy(note, notelen, reason);
+    str_utf8_clean(note);
+    ev->note = note;
+    if (store_case_recategorize(db, c->id, k.code, plan.why, reason) != CG_OK)
+        return fail(err, 500, "internal", "the new category was not stored");
+    return CG_OK;
+}
+
 static int
 effects(struct app *a, const struct cw_actor *who, const struct case_row *c,
         const struct cw_action *act, struct case_event *ev, int64_t *parent,
-        struct cw_error *err)
+        char *note, size_t notelen, struct cw_error *err)
 {
     struct db *db = store_db(a->store);
     struct case_row target;
@@ -428,6 +831,10 @@ effects(struct app *a, const struct cw_actor *who, const struct case_row *c,
     int days;
 
     switch (act->action) {
+    case ACT_ACCEPT:
+        if (act->category)
+            return recategorize(a, c, act->category, ev, note, notelen, err);
+        break;
     case ACT_DISPATCH:
         if (act->unit_code) {
             if (store_unit_by_code(db, act->unit_code, &u) != CG_OK)
@@ -494,9 +901,14 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     const char *why = "";
     int64_t parent = 0;
     bool own = !db_in_tx(db);
+    char note[8400]; /* a note of 2000 characters and what changed */
     enum lc_result lr;
     int rc;
 
+    if (act->category && act->action != ACT_ACCEPT)
+        return fail(err, 422, "invalid_field",
+                    "'category' goes with accept only: the category is "
+                    "settled when the case is accepted");
     if ((rc = check_photos(db, act->photos, act->nphotos, err)) != CG_OK)
         return rc;
     if (own && db_begin(db) != CG_OK)
@@ -550,7 +962,8 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     ev.note = act->note;
     ev.photos = act->photos;
     ev.nphotos = act->nphotos;
-    if ((rc = effects(a, who, &c, act, &ev, &parent, err)) != CG_OK)
+    if ((rc = effects(a, who, &c, act, &ev, &parent, note, sizeof(note),
+                      err)) != CG_OK)
         goto out;
     rc = store_case_apply(db, &c, &ev, parent);
     if (rc == CG_OK && (ev.to == ST_CLOSED) != (ev.from == ST_CLOSED) &&

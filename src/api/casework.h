@@ -56,6 +56,7 @@ struct cw_report {
 
 struct cw_action {
     enum case_action action;
+    const char *category; /* accept: file it under this small class */
     const char *note;
     const char *const *photos;
     size_t nphotos;
@@ -68,6 +69,49 @@ struct cw_action {
     const char *idem_key;
     const char *idem_fp;
 };
+
+/* ---- the category of a case reported without one ------------------------ */
+
+#define CW_SUGGEST_MAX 3
+
+/* Where a suggestion came from. */
+enum cw_suggest_by {
+    CW_SUGGEST_NONE,     /* nothing to go by */
+    CW_SUGGEST_MODEL,    /* the model learnt from the closed cases */
+    CW_SUGGEST_KEYWORDS, /* no model yet: the catalogue's names */
+};
+
+struct cw_suggestion {
+    char code[16];
+    char name[NAME_LEN];
+    double p;
+};
+
+struct cw_suggest {
+    enum cw_suggest_by by;
+    int64_t model_id;         /* CW_SUGGEST_MODEL */
+    int64_t model_trained_at; /* CW_SUGGEST_MODEL */
+    struct cw_suggestion top[CW_SUGGEST_MAX];
+    size_t n;
+    char reason[320]; /* why top[0], in Chinese, for staff */
+};
+
+/*
+ * The three most likely small classes of a case from its title and
+ * description: by the newest stored model when there is one (checked
+ * for a newer one at most once a minute), else by the catalogue's names
+ * and keywords.  out->n is 0 when neither finds anything.
+ */
+int casework_suggest(struct app *a, const char *title, const char *description,
+                     struct cw_suggest *out);
+
+/* The suggestions as JSON: {by, model_id?, reason, items: [{code, name,
+ * p}]}. */
+json_t *casework_suggest_json(const struct cw_suggest *s);
+
+/* The confidence from which a case is accepted without a person: the
+ * setting "classify.auto_accept" (0 < x <= 1; 0.85 unless set). */
+double casework_auto_accept(struct app *a);
 
 int casework_submit(struct app *a, const struct cw_actor *who,
                     const struct cw_report *rep, int64_t *id,

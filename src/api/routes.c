@@ -29,6 +29,8 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/areas/geojson", api_areas_geojson, 0, 0},
     {"GET", "/api/v1/areas/locate", api_areas_locate, 0, 0},
     {"GET", "/api/v1/categories", api_categories, 0, 0},
+    {"GET", "/api/v1/categories/suggest", api_categories_suggest, ROUTE_AUTH,
+     0},
     {"GET", "/api/v1/units", api_units, ROUTE_AUTH, 0},
     {"GET", "/api/v1/routing-rules", api_routing_rules_list, ROUTE_AUTH, 0},
     {"POST", "/api/v1/routing-rules", api_routing_rules_create,

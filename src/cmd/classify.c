@@ -20,7 +20,9 @@
 #include "base/str.h"
 #include "cmd/cmd.h"
 #include "cmd/demo_city.h"
+#include "base/cgtime.h"
 #include "core/classify.h"
+#include "store/store.h"
 
 #define MAX_CSV    (512L * 1024 * 1024)
 #define MAX_FIELDS 64
@@ -40,8 +42,14 @@ struct cases {
     size_t unlabelled;
 };
 
+/* The closed cases of a deployment, copied out of the database. */
+struct db_cases {
+    struct cls_example *ex;
+    size_t n, cap;
+};
+
 struct train_opts {
-    const char *csv, *model;
+    const char *csv, *model, *db;
     unsigned cv;
     struct cls_params params;
 };
@@ -58,6 +66,11 @@ static double floor4(double p);
 static double now_us(void);
 static int dbl_cmp(const void *a, const void *b);
 static void time_classify(const struct cls_model *m, const struct cases *c);
+static int db_case_add(const char *title, const char *description,
+                       const char *category, void *ctx);
+static void db_cases_free(struct db_cases *c);
+static int train_db(const struct train_opts *o);
+static void report_previous(struct db *db);
 
 static void
 train_usage(FILE *out)
@@ -67,12 +80,19 @@ train_usage(FILE *out)
     cls_params_default(&d, CLS_LOGREG);
     fprintf(out,
             "Usage: civicgrid train --csv FILE --model PATH [options]\n"
-            "       civicgrid train --csv FILE --cv K [options]\n\n"
+            "       civicgrid train --csv FILE --cv K [options]\n"
+            "       civicgrid train --db PATH [options]\n\n"
             "Learns the categories of cases from a CSV file with a header "
             "and the columns\nsubject, detail and category (RFC 4180; "
             "other columns are ignored), and\nwrites the model to PATH.  "
             "With --cv K, measures instead the top-1 and\ntop-3 accuracy "
             "by stratified K-fold cross-validation (fixed seed).\n\n"
+            "With --db, learns instead from the closed cases of the "
+            "deployment's own\ndatabase (title and description; the "
+            "final category is the label),\nmeasures it by 5-fold "
+            "cross-validation and stores it in the database,\nwhere "
+            "every server picks it up within a minute.  Run it again "
+            "to learn\nfrom the cases closed since.\n\n"
             "Options (the defaults were chosen by cross-validation):\n"
             "  --algo logreg|nb     logistic regression over TF-IDF "
             "(default), or the\n"
@@ -225,6 +245,8 @@ parse_train(int argc, char **argv, struct train_opts *o)
         i++;
         if (strcmp(a, "--csv") == 0)
             o->csv = val;
+        else if (strcmp(a, "--db") == 0)
+            o->db = val;
         else if (strcmp(a, "--model") == 0)
             o->model = val;
         else if (strcmp(a, "--algo") == 0)
@@ -268,9 +290,14 @@ parse_train(int argc, char **argv, struct train_opts *o)
             return CG_EINVAL;
         }
     }
-    if (!o->csv || (!o->model && !o->cv)) {
-        fprintf(stderr, "train: give --csv FILE and --model PATH, or "
-                        "--cv K\n");
+    if (o->db && (o->csv || o->model)) {
+        fprintf(stderr, "train: --db learns from the database; it takes "
+                        "no --csv or --model\n");
+        return CG_EINVAL;
+    }
+    if (!o->db && (!o->csv || (!o->model && !o->cv))) {
+        fprintf(stderr, "train: give --csv FILE and --model PATH, --csv "
+                        "FILE and --cv K, or --db PATH\n");
         return CG_EINVAL;
     }
     if (cls_params_check(p, why, sizeof(why)) != CG_OK) {
@@ -370,6 +397,8 @@ cmd_train(int argc, char **argv)
         train_usage(stderr);
         return 2;
     }
+    if (o.db)
+        return train_db(&o) == CG_OK ? 0 : 1;
     if (cases_read(o.csv, true, &c) != CG_OK) {
         cases_free(&c);
         return 1;
@@ -547,4 +576,137 @@ cmd_classify(int argc, char **argv)
     cases_free(&c);
     cls_free(m);
     return 0;
+}
+
+/* Copies one closed case into the examples. */
+static int
+db_case_add(const char *title, const char *description, const char *category,
+            void *ctx)
+{
+    struct db_cases *c = ctx;
+
+    if (!category || !*category)
+        return CG_OK;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->ex = xrealloc(c->ex, c->cap * sizeof(*c->ex));
+    }
+    c->ex[c->n].subject = str_dup(title ? title : "");
+    c->ex[c->n].detail = str_dup(description ? description : "");
+    c->ex[c->n].label = str_dup(category);
+    c->n++;
+    return CG_OK;
+}
+
+static void
+db_cases_free(struct db_cases *c)
+{
+    size_t i;
+
+    for (i = 0; i < c->n; i++) {
+        free((char *)c->ex[i].subject);
+        free((char *)c->ex[i].detail);
+        free((char *)c->ex[i].label);
+    }
+    free(c->ex);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Says what the model in use has not learnt: the cases closed since. */
+static void
+report_previous(struct db *db)
+{
+    struct model_info prev;
+    void *bytes = NULL;
+    size_t len;
+
+    if (store_model_latest(db, &prev, &bytes, &len) == CG_OK)
+        printf("model #%lld in use: %lld closed cases, %lld closed since\n",
+               (long long)prev.id, (long long)prev.n_examples,
+               (long long)store_training_new(db, prev.created_at));
+    else
+        printf("no model yet: reports are matched by the catalogue's "
+               "words\n");
+    free(bytes);
+}
+
+/*
+ * Learns from the closed cases of a deployment and stores the model in
+ * its database.  Cross-validation runs first when there are enough cases
+ * for five folds, so that the stored model carries its own figures.
+ */
+static int
+train_db(const struct train_opts *o)
+{
+    struct cls_model *m = NULL;
+    struct db_cases c = {0};
+    struct model_info info;
+    struct store *s = NULL;
+    struct cls_cv cv;
+    struct buf b;
+    struct db *db;
+    char why[200] = "";
+    int64_t id = 0;
+    int rc;
+
+    buf_init(&b, CLS_MAX_MODEL_BYTES);
+    if ((rc = store_open(o->db, &s)) != CG_OK) {
+        fprintf(stderr, "train: cannot open the database %s\n", o->db);
+        goto out;
+    }
+    db = store_db(s);
+    if ((rc = store_migrate(db)) != CG_OK) {
+        fprintf(stderr, "train: cannot bring the schema of %s up to date\n",
+                o->db);
+        goto out;
+    }
+    report_previous(db);
+    if ((rc = store_training_cases(db, db_case_add, &c)) != CG_OK) {
+        fprintf(stderr, "train: cannot read the closed cases\n");
+        goto out;
+    }
+    memset(&info, 0, sizeof(info));
+    info.cv_top1 = info.cv_top3 = -1;
+    if (c.n >= 50 &&
+        cls_cross_validate(&o->params, c.ex, c.n, 5, o->params.seed, &cv, why,
+                           sizeof(why)) == CG_OK &&
+        cv.n > 0) {
+        info.cv_top1 = (double)cv.top1 / (double)cv.n;
+        info.cv_top3 = (double)cv.top3 / (double)cv.n;
+    }
+    rc = cls_train(&o->params, c.ex, c.n, &m, why, sizeof(why));
+    if (rc != CG_OK) {
+        fprintf(stderr, "train: %zu closed cases cannot train a model: %s\n",
+                c.n, why);
+        goto out;
+    }
+    if ((rc = cls_save(m, &b)) != CG_OK) {
+        fprintf(stderr, "train: the model is larger than %u bytes\n",
+                CLS_MAX_MODEL_BYTES);
+        goto out;
+    }
+    str_copy(info.name, sizeof(info.name), cls_algo_name(o->params.algo));
+    info.created_at = cgtime_now();
+    info.n_examples = (int64_t)c.n;
+    info.n_classes = (int)cls_nclasses(m);
+    if ((rc = store_model_put(db, &info, b.data, b.len, &id)) != CG_OK) {
+        fprintf(stderr, "train: cannot store the model in %s\n", o->db);
+        goto out;
+    }
+    printf("model #%lld: %s on %zu closed cases, %zu categories, %zu "
+           "n-grams, %zu bytes\n",
+           (long long)id, info.name, c.n, cls_nclasses(m), cls_nfeatures(m),
+           b.len);
+    if (info.cv_top1 >= 0)
+        printf("cross-validation (5 folds): top-1 %.4f, top-3 %.4f\n",
+               info.cv_top1, info.cv_top3);
+    else
+        printf("cross-validation: not measured (fewer than 50 cases)\n");
+out:
+    cls_free(m);
+    buf_free(&b);
+    db_cases_free(&c);
+    if (s)
+        store_close(s);
+    return rc;
 }

@@ -113,6 +113,11 @@ static uint64_t get_u64(const unsigned char *p);
 static float get_f32(const unsigned char *p);
 static uint64_t model_size(uint64_t nclass, uint64_t nfeat);
 static int check_body(const struct cls_model *m, char *why, size_t whylen);
+static size_t cjk_len(const char *s);
+static bool generic_word(const char *w, size_t len);
+static void key_word(const char *w, size_t len, const char *subject,
+                     const char *detail, struct cls_keyguess *g);
+static int keyguess_cmp(const void *a, const void *b);
 
 /* splitmix64: small, fast and the same on every platform. */
 static uint64_t
@@ -1125,4 +1130,120 @@ cls_load(const void *data, size_t len, struct cls_model **out, char *why,
     }
     *out = m;
     return CG_OK;
+}
+
+/* ---- the cold start ----------------------------------------------------- */
+
+/* Words that name no kind of problem: every second category has them. */
+static const char *const generic_words[] = {
+    "异常", "问题", "设施", "违规", "管理", "其他", "咨询", "标识",
+};
+
+/* The byte length of a CJK ideograph at s (a three-byte UTF-8 sequence
+ * from U+4E00 to U+9FFF), or 0. */
+static size_t
+cjk_len(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (u[0] >= 0xE4 && u[0] <= 0xE9 && (u[1] & 0xC0) == 0x80 &&
+        (u[2] & 0xC0) == 0x80)
+        return 3;
+    return 0;
+}
+
+static bool
+generic_word(const char *w, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(generic_words) / sizeof(generic_words[0]); i++)
+        if (strlen(generic_words[i]) == len &&
+            memcmp(generic_words[i], w, len) == 0)
+            return true;
+    return false;
+}
+
+/* Adds to g what the word w[0..len) is worth in the case: its characters,
+ * twice in the subject. */
+static void
+key_word(const char *w, size_t len, const char *subject, const char *detail,
+         struct cls_keyguess *g)
+{
+    char word[sizeof(g->word)];
+    long chars;
+    double worth = 0;
+
+    if (len == 0 || len >= sizeof(word))
+        return;
+    memcpy(word, w, len);
+    word[len] = '\0';
+    chars = str_utf8_len(word, len);
+    if (chars <= 0)
+        return;
+    if (subject && strstr(subject, word))
+        worth += 2.0 * (double)chars;
+    else if (detail && strstr(detail, word))
+        worth += (double)chars;
+    if (worth <= 0)
+        return;
+    /* The reason names the longest word, the first of equals. */
+    if (!g->word[0] || strlen(word) > strlen(g->word))
+        memcpy(g->word, word, len + 1);
+    g->score += worth;
+}
+
+static int
+keyguess_cmp(const void *a, const void *b)
+{
+    const struct cls_keyguess *x = a, *y = b;
+
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return strcmp(x->label, y->label);
+}
+
+size_t
+cls_keyword_match(const struct cls_keyclass *k, size_t n, const char *subject,
+                  const char *detail, struct cls_keyguess *out, size_t max)
+{
+    struct cls_keyguess *g;
+    double total = 0;
+    size_t i, m = 0;
+
+    if (n == 0 || max == 0)
+        return 0;
+    g = xcalloc(n, sizeof(*g));
+    for (i = 0; i < n; i++) {
+        const char *s = k[i].name ? k[i].name : "", *q;
+        size_t a, b;
+
+        g[i].label = k[i].label;
+        key_word(s, strlen(s), subject, detail, &g[i]);
+        /* The two-character words inside the name. */
+        for (q = s; *q; q++) {
+            if ((a = cjk_len(q)) == 0 || (b = cjk_len(q + a)) == 0)
+                continue;
+            if (!generic_word(q, a + b) && a + b != strlen(s))
+                key_word(q, a + b, subject, detail, &g[i]);
+            q += a - 1;
+        }
+        for (q = k[i].keywords; q && *q;) {
+            size_t len = strcspn(q, ",");
+
+            /* A keyword that is a word of the name counted already. */
+            if (!(len == 6 && memmem(s, strlen(s), q, len)))
+                key_word(q, len, subject, detail, &g[i]);
+            q += len + (q[len] == ',');
+        }
+        total += g[i].score;
+    }
+    qsort(g, n, sizeof(*g), keyguess_cmp);
+    for (i = 0; i < n && m < max && g[i].score > 0; i++) {
+        out[m] = g[i];
+        out[m].p = g[i].score / (total + CLS_KEY_DOUBT);
+        m++;
+    }
+    free(g);
+    return m;
 }

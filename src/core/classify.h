@@ -134,4 +134,39 @@ int cls_cross_validate(const struct cls_params *p, const struct cls_example *ex,
 const char *cls_algo_name(enum cls_algo algo);
 int cls_algo_parse(const char *s, enum cls_algo *out);
 
+/* ---- the cold start: keywords from the category catalogue --------------- */
+
+/*
+ * Before a deployment has closed cases to learn from, a new case is
+ * matched against the names of the categories.  A class is known by its
+ * name (暴露垃圾), by the two-character words inside its name (暴露, 垃圾;
+ * words as general as 异常 or 问题 are left out) and by the keywords the
+ * catalogue gives it (comma-separated).  A word found in the subject
+ * counts twice, a longer word more than a shorter one.
+ */
+struct cls_keyclass {
+    const char *label;    /* the small class code */
+    const char *name;     /* its name */
+    const char *keywords; /* more words, comma-separated; may be NULL */
+};
+
+/* A class the words point at; label points into the caller's classes. */
+struct cls_keyguess {
+    const char *label;
+    double p;      /* its share of the evidence, never 1: see below */
+    double score;  /* the weighted characters matched */
+    char word[48]; /* the word that weighed most, for the reason */
+};
+
+/*
+ * Scores the n classes against a case and writes the best (up to max,
+ * only those with a match) to out, most likely first; returns how many.
+ * p is score / (total score + CLS_KEY_DOUBT): probability-like, summing
+ * to less than 1, so that one short word never looks certain.
+ */
+#define CLS_KEY_DOUBT 4.0
+size_t cls_keyword_match(const struct cls_keyclass *k, size_t n,
+                         const char *subject, const char *detail,
+                         struct cls_keyguess *out, size_t max);
+
 #endif

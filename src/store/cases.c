@@ -354,7 +354,7 @@ store_case_events(struct db *db, int64_t id)
     " c.escalated, c.parent_id, c.version, c.route_reason, c.updated_at,"      \
     " (SELECT p.hash FROM events e JOIN event_photos p ON p.event_id = e.id"   \
     "  WHERE e.case_id = c.id ORDER BY e.seq LIMIT 1),"                        \
-    " c.level_reason"
+    " c.level_reason, c.suggestions, c.category_reason"
 #define CASE_FROM                                                              \
     " FROM cases c JOIN categories k ON k.code = c.category_code"              \
     " JOIN areas a ON a.code = c.area_code"                                    \
@@ -402,6 +402,15 @@ case_row_json(struct db_stmt *st, int64_t now)
     if (!db_col_null(st, 29))
         json_object_set_new(o, "level_reason",
                             json_string(db_col_text(st, 29)));
+    /* A case the platform filed: the three suggestions and why. */
+    if (!db_col_null(st, 30)) {
+        json_t *sug = json_loads(db_col_text(st, 30), 0, NULL);
+        if (sug)
+            json_object_set_new(o, "suggestions", sug);
+    }
+    if (!db_col_null(st, 31))
+        json_object_set_new(o, "category_reason",
+                            json_string(db_col_text(st, 31)));
     if (!db_col_null(st, 8))
         json_object_set_new(o, "location",
                             json_pack("{s:f, s:f}", "lon", db_col_double(st, 8),

@@ -10,6 +10,7 @@
 #define CG_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct db;
@@ -33,6 +34,7 @@ int db_bind_text(struct db_stmt *st, int i,
 int db_bind_int(struct db_stmt *st, int i, int64_t v);
 int db_bind_double(struct db_stmt *st, int i, double v);
 int db_bind_null(struct db_stmt *st, int i);
+int db_bind_blob(struct db_stmt *st, int i, const void *v, size_t len);
 /* DB_ROW, DB_DONE, CG_ECONFLICT (unique or check constraint), CG_EDB. */
 int db_step(struct db_stmt *st);
 int db_reset(struct db_stmt *st);
@@ -41,6 +43,8 @@ const char *db_col_text(struct db_stmt *st, int i); /* NULL for NULL */
 int64_t db_col_int(struct db_stmt *st, int i);
 double db_col_double(struct db_stmt *st, int i);
 bool db_col_null(struct db_stmt *st, int i);
+/* A blob column and its length in bytes; valid until the next step. */
+const void *db_col_blob(struct db_stmt *st, int i, size_t *len);
 void db_finalize(struct db_stmt *st);
 
 /* Write transactions take the write lock at once, so that a transaction

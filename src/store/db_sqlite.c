@@ -125,6 +125,16 @@ db_bind_text(struct db_stmt *st, int i, const char *v)
 }
 
 int
+db_bind_blob(struct db_stmt *st, int i, const void *v, size_t len)
+{
+    if (len > 0x7fffffff)
+        return CG_ETOOBIG;
+    return map_rc(st->db,
+                  sqlite3_bind_blob(st->st, i, v, (int)len, SQLITE_TRANSIENT),
+                  "bind");
+}
+
+int
 db_bind_int(struct db_stmt *st, int i, int64_t v)
 {
     return map_rc(st->db, sqlite3_bind_int64(st->st, i, v), "bind");
@@ -165,6 +175,15 @@ const char *
 db_col_text(struct db_stmt *st, int i)
 {
     return (const char *)sqlite3_column_text(st->st, i);
+}
+
+const void *
+db_col_blob(struct db_stmt *st, int i, size_t *len)
+{
+    const void *p = sqlite3_column_blob(st->st, i);
+
+    *len = (size_t)sqlite3_column_bytes(st->st, i);
+    return p;
 }
 
 int64_t

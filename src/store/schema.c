@@ -197,6 +197,22 @@ static const char *const migrations[] = {
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX supporters_user ON supporters(user_id);"
     "CREATE INDEX cases_category_state ON cases(category_code, state, lat);",
+    /* 4: the category classifier.  A model is learnt from the closed
+     * cases (`civicgrid train --db`) and kept here, so that every server
+     * process reads the same one; the newest row is the one in use.  A
+     * case reported without a category keeps the three suggestions it was
+     * filed by (JSON [{code, name, p}]) and why it got its category. */
+    "CREATE TABLE models ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " bytes BLOB NOT NULL,"
+    " n_examples INTEGER NOT NULL,"
+    " n_classes INTEGER NOT NULL,"
+    " cv_top1 REAL, cv_top3 REAL"
+    ") STRICT;"
+    "ALTER TABLE cases ADD COLUMN suggestions TEXT;"
+    "ALTER TABLE cases ADD COLUMN category_reason TEXT;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

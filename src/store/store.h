@@ -404,4 +404,56 @@ int store_case_children(struct db *db, int64_t parent, int64_t *ids, size_t max,
 int store_case_last_note(struct db *db, int64_t id, const char *action,
                          char *out, size_t outlen);
 
+/* ---- the category classifier -------------------------------------------- */
+
+/* A model as it is stored; cv figures are -1 when not measured. */
+struct model_info {
+    int64_t id;
+    char name[64];
+    int64_t created_at;
+    int64_t n_examples; /* the closed cases it learnt from */
+    int n_classes;
+    double cv_top1, cv_top3;
+};
+
+/* Stores a model (bytes as cls_save writes them); it becomes the one in
+ * use, being the newest.  *id is its row. */
+int store_model_put(struct db *db, const struct model_info *m,
+                    const void *bytes, size_t len, int64_t *id);
+/* The id of the newest model, 0 when there is none: one indexed lookup,
+ * cheap enough to ask now and then whether to reload. */
+int64_t store_model_latest_id(struct db *db);
+/* The newest model and its bytes (*bytes is the caller's to free);
+ * CG_ENOTFOUND when there is none. */
+int store_model_latest(struct db *db, struct model_info *out, void **bytes,
+                       size_t *len);
+
+/* Calls cb for each closed case with its title, description and final
+ * small class: the examples a model learns from.  A non-zero return from
+ * cb stops the walk and is returned. */
+typedef int (*store_example_cb)(const char *title, const char *description,
+                                const char *category, void *ctx);
+int store_training_cases(struct db *db, store_example_cb cb, void *ctx);
+/* The cases closed after `since`: examples the newest model has not
+ * seen. */
+int64_t store_training_new(struct db *db, int64_t since);
+
+/* Calls cb for each small class with its name and its keywords (comma-
+ * separated, NULL for none), for matching a text before any model. */
+typedef int (*store_keyclass_cb)(const char *code, const char *name,
+                                 const char *keywords, void *ctx);
+int store_keyclasses(struct db *db, store_keyclass_cb cb, void *ctx);
+
+/* Records the suggestions (JSON text) a case was filed by and the reason
+ * for its category. */
+int store_case_set_suggestions(struct db *db, int64_t id,
+                               const char *suggestions, const char *reason);
+/* Files a case under another small class, with its new route and the
+ * reason; the caller holds the transaction that records the event. */
+int store_case_recategorize(struct db *db, int64_t id, const char *category,
+                            const char *route_reason, const char *reason);
+
+/* A row of the settings table; CG_ENOTFOUND when it is not set. */
+int store_setting_get(struct db *db, const char *key, char *out, size_t outlen);
+
 #endif

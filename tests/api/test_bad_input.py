@@ -50,8 +50,9 @@ REPORTS = [
     ("missing description",
      lambda c: {k: v for k, v in good_report(c).items()
                 if k != "description"}, 422, "missing_field"),
-    ("missing category",
-     lambda c: {k: v for k, v in good_report(c).items() if k != "category"},
+    ("missing category, text the platform cannot place",
+     lambda c: {k: v for k, v in good_report(
+         c, description="请尽快来看看，谢谢").items() if k != "category"},
      422, "missing_field"),
     ("description over 4000 characters",
      lambda c: good_report(c, description="坏" * 4001), 422, "invalid_field"),

@@ -380,6 +380,86 @@ test_cross_validation(void **state)
         CG_EINVAL);
 }
 
+/* ---- the cold start: the catalogue's words ------------------------------ */
+
+static const struct cls_keyclass keyclasses[] = {
+    {"01081", "停电", "没电,断电"},
+    {"03005", "垃圾箱异常", NULL},
+    {"06010", "暴露垃圾", "垃圾,垃圾堆"},
+    {"06028", "噪声扰民", "噪音,太吵"},
+    {"06080", "楼道设施破损", "楼道,楼梯"},
+    {"09009", "机动车乱停放", "乱停,停车"},
+};
+
+#define NKEY (sizeof(keyclasses) / sizeof(keyclasses[0]))
+
+struct key_case {
+    const char *subject;
+    const char *detail;
+    const char *want; /* the first suggestion; NULL: none at all */
+    const char *word; /* the word the reason names */
+    size_t n;         /* suggestions with a match */
+};
+
+static const struct key_case key_cases[] = {
+    /* a keyword in the detail */
+    {NULL, "小区门口垃圾堆了好几天", "06010", "垃圾堆", 2},
+    /* the full name wins over words shared with another class */
+    {NULL, "垃圾箱异常，盖子掉了", "03005", "垃圾箱异常", 2},
+    /* a word of two characters inside the name */
+    {"楼道灯坏了", "", "06080", "楼道", 1},
+    /* the subject counts twice */
+    {"晚上太吵", "楼下有人停车", "06028", "太吵", 2},
+    {"", "整栋楼断电了", "01081", "断电", 1},
+    /* generic words name nothing: 异常 alone is no match */
+    {"设备异常", "有问题", NULL, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+    {"", "\xff\xfe garbage 123", NULL, NULL, 0},
+};
+
+#define NKEYCASES (sizeof(key_cases) / sizeof(key_cases[0]))
+
+static void
+test_keywords_table(void **state)
+{
+    struct cls_keyguess g[3];
+    size_t i, j, n;
+
+    (void)state;
+    for (i = 0; i < NKEYCASES; i++) {
+        const struct key_case *kc = &key_cases[i];
+        double sum = 0;
+
+        n = cls_keyword_match(keyclasses, NKEY, kc->subject, kc->detail, g, 3);
+        if (n != kc->n)
+            fail_msg("case %zu: %zu suggestions, want %zu", i, n, kc->n);
+        if (!kc->want)
+            continue;
+        if (strcmp(g[0].label, kc->want) != 0 || strcmp(g[0].word, kc->word))
+            fail_msg("case %zu: %s by \"%s\", want %s by \"%s\"", i, g[0].label,
+                     g[0].word, kc->want, kc->word);
+        for (j = 0; j < n; j++) {
+            assert_true(g[j].p > 0 && g[j].p < 1);
+            if (j > 0)
+                assert_true(g[j].p <= g[j - 1].p);
+            sum += g[j].p;
+        }
+        assert_true(sum < 1.0); /* words never make a class certain */
+    }
+}
+
+/* No more than asked for, and nothing from no classes. */
+static void
+test_keywords_limits(void **state)
+{
+    struct cls_keyguess g[3];
+
+    (void)state;
+    assert_int_equal(cls_keyword_match(keyclasses, NKEY, "垃圾", "", g, 1), 1);
+    assert_int_equal(cls_keyword_match(keyclasses, 0, "垃圾", "", g, 3), 0);
+    assert_int_equal(cls_keyword_match(keyclasses, NKEY, "垃圾", "", g, 0), 0);
+}
+
 int
 main(void)
 {
@@ -392,6 +472,8 @@ main(void)
         cmocka_unit_test(test_odd_texts),
         cmocka_unit_test(test_bad_training),
         cmocka_unit_test(test_cross_validation),
+        cmocka_unit_test(test_keywords_table),
+        cmocka_unit_test(test_keywords_limits),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,7 @@ import { api, request, uploadPhoto, newKey, cached } from '../api.js';
 import { h, clear, field, errorBox, toast, uid } from '../dom.js';
 import { t, has, colon, stateLabel, actionLabel, roleLabel, ratingLabel, localName, fmtDateTime } from '../i18n.js';
 import { L, baseMap, pinIcon, areaLayer, GRID_MARK } from './map.js';
-import { stateBadge, loadUnits } from './widgets.js';
+import { stateBadge, loadUnits, categoryPicker } from './widgets.js';
 import { PHOTO_ACCEPT, isPhotoType, shrink, UnreadablePhoto } from './photos.js';
 
 // The case's place from the district down (the city is the platform's
@@ -17,6 +17,12 @@ import { PHOTO_ACCEPT, isPhotoType, shrink, UnreadablePhoto } from './photos.js'
 function areaPath(area) {
   const path = (area?.path || []).filter((a) => a.level !== 'city');
   return path.length ? path.map((a) => a.name).join(' / ') : localName(area);
+}
+
+// An acceptance the platform made on its own, when the classifier was sure
+// enough: no person, and a note that says so.
+function isAutomatic(e) {
+  return !e.actor && e.action === 'accept' && /^自动立案/.test(e.note || '');
 }
 
 const RATINGS = ['satisfied', 'basically_satisfied', 'unsatisfied'];
@@ -281,6 +287,13 @@ export function render(main, ctx) {
     }
     if (isStaff && c.channel) add('case.channel', has(`channel.${c.channel}`) ? t(`channel.${c.channel}`) : c.channel);
     if (isStaff) add('case.route', c.route_reason);
+    // A case the platform filed: its three suggestions and why.
+    if (isStaff) add('case.category_reason', c.category_reason, 'category-reason');
+    if (isStaff && c.suggestions?.length) {
+      add('case.suggestions', h('span', { class: 'suggestions' }, c.suggestions.map((g) =>
+        h('span', { class: 'suggestion', dataset: { code: g.code } },
+          `${g.code} ${g.name} ${Math.round(g.p * 100)}%`))), 'suggestions-row');
+    }
     add('case.rating', c.rating ? ratingLabel(c.rating) : '', 'rating');
     return h('section', { class: 'card', id: 'case-details' }, h('dl', { class: 'details' }, rows));
   }
@@ -296,7 +309,8 @@ export function render(main, ctx) {
             e.to && e.to !== e.from ? h('span', { class: `badge badge-sm state-${e.to}` }, stateLabel(e.to, e.to_label)) : null,
             h('time', { datetime: e.at }, fmtDateTime(e.at))),
           h('div', { class: 'tl-who muted small' },
-            t('case.event.by', { actor: e.actor || '—', role: roleLabel(e.actor_role) })),
+            t('case.event.by', { actor: e.actor || (isAutomatic(e) ? t('case.event.platform') : '—'),
+              role: roleLabel(e.actor_role) })),
           e.note ? h('p', { class: 'tl-note' }, e.note) : null,
           e.unit && e.action === 'dispatch' ? h('p', { class: 'small' }, t('case.event.unit', { unit: e.unit })) : null,
           e.rating ? h('p', { class: 'small' }, t('case.event.rating', { rating: ratingLabel(e.rating) })) : null,
@@ -391,6 +405,7 @@ export function render(main, ctx) {
     const err = errorBox();
     const key = newKey();
     let note = null; let unit = null; let target = null; let days = null; let files = null;
+    let category = null;
     const previews = h('ul', { class: 'photo-previews' });
     const chosen = [];
     let preparing = Promise.resolve();
@@ -399,6 +414,24 @@ export function render(main, ctx) {
     if (needs.includes('unit')) {
       unit = unitPicker(c, err);
       parts.push(unit.fieldEl);
+    }
+    // Accepting settles the category: the dispatcher confirms the one the
+    // case came with or files it under another (the platform's other
+    // suggestions are one click away).
+    if (action === 'accept' && c.category?.code) {
+      category = categoryPicker(c.category.code, { label: t('form.category') });
+      const quick = (c.suggestions || []).filter((g) => g.code !== c.category.code).map((g) =>
+        h('button', { type: 'button', class: 'btn btn-ghost btn-sm cat-quick', dataset: { code: g.code },
+          onclick: () => {
+            const [bigSel, smallSel] = category.querySelectorAll('select');
+            bigSel.value = g.code.slice(0, 2);
+            bigSel.dispatchEvent(new Event('change'));
+            smallSel.value = g.code;
+          } }, `${g.code} ${g.name}`));
+      parts.push(h('fieldset', { class: 'plain accept-category' },
+        h('legend', null, t('form.category')), category,
+        quick.length ? h('p', { class: 'hint' }, t('form.category.others'), ' ', ...quick) : null,
+        h('p', { class: 'hint' }, t('form.category.hint'))));
     }
     if (needs.includes('target')) {
       target = h('input', { name: 'target', type: 'number', min: 1, inputmode: 'numeric', required: true });
@@ -460,6 +493,10 @@ export function render(main, ctx) {
       if (note.value.trim()) body.note = note.value.trim();
       if (needs.includes('note') && !body.note) { err.show(t('form.need.note')); note.focus(); return; }
       if (unit) { if (!unit.value) { err.show(t('form.need.unit')); unit.focus(); return; } body.unit = unit.value; }
+      if (category) {
+        if (!category.smallOnly()) { err.show(t('report.need.category')); category.focus(); return; }
+        if (category.smallOnly() !== c.category.code) body.category = category.smallOnly();
+      }
       if (target) {
         const n = Number(target.value);
         if (!Number.isInteger(n) || n < 1) { err.show(t('form.need.target')); target.focus(); return; }

@@ -112,7 +112,13 @@ export function render(main, ctx) {
       h('span', { class: 'q-case' },
         c.thumb_url ? h('img', { src: c.thumb_url, alt: '', class: 'q-thumb', loading: 'lazy', width: 44, height: 44 }) : null,
         h('span', { class: 'q-text' }, h('b', null, `#${c.id} `), caseTitle(c))),
-      h('span', { class: 'q-cat' }, localName(c.category)),
+      h('span', { class: 'q-cat' }, localName(c.category),
+        // Filed by the platform's suggestion: a hint that it waits for
+        // the dispatcher's confirmation.
+        c.suggestions?.length && c.state === 'submitted'
+          ? h('span', { class: 'q-suggested', title: c.category_reason || '' },
+            t('queue.suggested', { p: Math.round(c.suggestions[0].p * 100) }))
+          : null),
       h('span', { class: 'q-area' }, localName(c.area)),
       h('span', { class: 'q-state' }, stateBadge(c),
         c.escalated ? h('span', { class: 'badge badge-warn' }, t('list.escalated')) : null),

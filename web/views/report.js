@@ -13,6 +13,11 @@ import { PHOTO_ACCEPT, isPhotoType, shrink, UnreadablePhoto } from './photos.js'
 const MAX_PHOTOS = 9;
 // How long typing pauses before the possible duplicates are asked again.
 const SIMILAR_DEBOUNCE_MS = 400;
+// How long typing pauses before the platform's category suggestion is
+// asked again.
+const SUGGEST_DEBOUNCE_MS = 600;
+// Who may leave the category to the platform (不确定类别).
+const UNSURE_ROLES = ['resident', 'grid_worker'];
 
 // Staff who may report for a resident (代居民上报), and the channels the
 // report came by. The API takes any name of 1-16 characters.
@@ -98,6 +103,66 @@ export function render(main, ctx) {
   const cat = categoryPicker(carried?.category || '', { label: t('report.category') });
   cat.addEventListener('change', () => { changed(); if (point) locate(); findSimilarSoon(0); });
 
+  // 不确定类别: a resident may leave the category to the platform, which
+  // files the report under its best suggestion; the suggestions, with the
+  // reason, show as the description is typed so that one can be picked.
+  const mayBeUnsure = UNSURE_ROLES.includes(role);
+  const unsure = h('input', { type: 'checkbox', id: 'cat-unsure', name: 'unsure' });
+  const unsureRow = mayBeUnsure ? h('label', { class: 'cat-unsure', for: 'cat-unsure' },
+    unsure, ' ', t('report.category.unsure')) : null;
+  const suggestBox = h('div', { class: 'cat-suggest', id: 'cat-suggest', 'aria-live': 'polite', hidden: true });
+  let suggestSeq = 0;
+  let suggestTimer = null;
+  function suggestSoon(delay) {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, delay);
+  }
+  function pickCategory(code) {
+    const [bigSel, smallSel] = cat.querySelectorAll('select');
+    bigSel.value = code.slice(0, 2);
+    bigSel.dispatchEvent(new Event('change'));
+    smallSel.value = code;
+    smallSel.dispatchEvent(new Event('change'));
+    unsure.checked = false;
+    cat.classList.remove('is-unsure');
+  }
+  async function suggest() {
+    const seq = ++suggestSeq;
+    const text = desc.value.trim();
+    if (!mayBeUnsure || text.length < 2 || (cat.smallOnly() && !unsure.checked)) {
+      suggestBox.hidden = true;
+      return;
+    }
+    let ans;
+    try {
+      const query = { text };
+      if (title.value.trim()) query.title = title.value.trim();
+      ans = await api.get('/api/v1/categories/suggest', query);
+    } catch { return; }
+    if (seq !== suggestSeq) return;
+    clear(suggestBox);
+    if (!ans.items?.length) {
+      suggestBox.append(h('p', { class: 'hint' }, t('report.suggest.none')));
+    } else {
+      suggestBox.append(h('p', { class: 'cat-suggest-head' }, t('report.suggest.head')),
+        h('ul', { class: 'cat-suggest-list' }, ans.items.map((it) => h('li', null,
+          h('button', { type: 'button', class: 'btn btn-ghost btn-sm cat-suggest-pick', 'data-code': it.code,
+            onclick: () => { pickCategory(it.code); suggestBox.hidden = true; } },
+          `${it.code} ${it.name}`, h('span', { class: 'cat-suggest-p' }, ` ${Math.round(it.p * 100)}%`))))),
+        h('p', { class: 'hint cat-suggest-why' }, ans.reason),
+        h('p', { class: 'hint' }, t('report.suggest.unsure')));
+    }
+    suggestBox.hidden = false;
+  }
+  unsure.addEventListener('change', () => {
+    changed();
+    cat.classList.toggle('is-unsure', unsure.checked);
+    const [bigSel, smallSel] = cat.querySelectorAll('select');
+    bigSel.disabled = unsure.checked;
+    smallSel.disabled = unsure.checked || !bigSel.value;
+    suggestSoon(0);
+  });
+
   // Text
   const desc = h('textarea', { name: 'description', rows: 4, maxlength: 4000, required: true,
     placeholder: t('report.description.ph'), value: carried?.description || '' });
@@ -108,6 +173,7 @@ export function render(main, ctx) {
     autocomplete: 'street-address', value: carried?.address || '' });
   for (const el of [desc, note, title, address]) el?.addEventListener('input', changed);
   desc.addEventListener('input', () => findSimilarSoon(SIMILAR_DEBOUNCE_MS));
+  desc.addEventListener('input', () => suggestSoon(SUGGEST_DEBOUNCE_MS));
 
   // Possible duplicates: once a category and a pin are chosen, and again
   // as the description is typed, the open cases nearby that may be this
@@ -243,7 +309,7 @@ export function render(main, ctx) {
           previews, addLabel, fileInput, photoBusy, photoErr,
           h('p', { class: 'hint' }, t('report.photos.hint'))),
         h('fieldset', { class: 'card' },
-          h('legend', null, t('report.category')), cat),
+          h('legend', null, t('report.category')), cat, unsureRow, suggestBox),
         h('div', { class: 'card' },
           field(t('report.description'), desc),
           note ? field(t('report.note'), note) : null,
@@ -355,7 +421,10 @@ export function render(main, ctx) {
     err.show('');
     await preparing.catch(() => {});
     if (!photos.length) { err.show(t('report.need.photo')); addLabel.focus(); return; }
-    if (!cat.smallOnly()) { err.show(t('report.need.category')); cat.focus(); return; }
+    const leaveCategory = mayBeUnsure && unsure.checked;
+    if (!cat.smallOnly() && !leaveCategory) {
+      err.show(t(mayBeUnsure ? 'report.need.category.or.unsure' : 'report.need.category')); cat.focus(); return;
+    }
     if (desc.value.trim().length < 2) { err.show(t('report.need.description')); desc.focus(); return; }
     if (onsite && !note.value.trim()) { err.show(t('report.need.note')); note.focus(); return; }
     if (!point) { err.show(t('report.need.location')); mapEl.focus(); return; }
@@ -369,7 +438,7 @@ export function render(main, ctx) {
       if (!pending) {
         const fd = new FormData();
         fd.append('description', desc.value.trim());
-        fd.append('category', cat.smallOnly());
+        if (!leaveCategory) fd.append('category', cat.smallOnly());
         fd.append('lon', point.lon.toFixed(7));
         fd.append('lat', point.lat.toFixed(7));
         if (address.value.trim()) fd.append('address', address.value.trim());
@@ -402,6 +471,8 @@ export function render(main, ctx) {
 
   return () => {
     clearTimeout(similarTimer);
+    clearTimeout(suggestTimer);
+    suggestSeq += 1;
     similarSeq += 1;
     map.remove();
     if (!handedOver) for (const p of photos) URL.revokeObjectURL(p.url);

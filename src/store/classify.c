@@ -1,0 +1,254 @@
+/*
+ * classify.c - what the category classifier keeps: its models, the
+ * examples it learns from (the closed cases), the keywords of the
+ * catalogue for a cold start, and the suggestions a case was filed by.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/log.h"
+#include "base/str.h"
+#include "store/store.h"
+
+static const char *class_keywords(const char *code);
+
+/*
+ * Words residents use for the problems of the commonest small classes,
+ * beyond the words of their names.  A class not listed here is matched by
+ * its name alone.
+ */
+static const struct {
+    const char *code;
+    const char *keywords;
+} keywords[] = {
+    {"01037", "路灯不亮,灯不亮,路灯坏"},
+    {"01080", "没水,断水,水停了"},
+    {"01081", "没电,断电,跳闸"},
+    {"01082", "煤气,燃气味,漏气,天然气"},
+    {"01083", "暖气,不热,供暖"},
+    {"02014", "红绿灯,信号灯"},
+    {"03005", "垃圾桶坏,垃圾箱坏"},
+    {"04002", "树枝,倒伏,断枝"},
+    {"06010", "垃圾,垃圾堆,乱扔"},
+    {"06013", "坑洼,路面,塌陷"},
+    {"06027", "油烟"},
+    {"06028", "噪音,太吵,扰民"},
+    {"06029", "烧烤,烤串"},
+    {"06042", "满溢,垃圾桶满,垃圾站满"},
+    {"06080", "楼道,楼梯,单元门"},
+    {"07001", "小广告,牛皮癣"},
+    {"08001", "夜间施工,施工噪音"},
+    {"08004", "扬尘,粉尘"},
+    {"09006", "摆摊,占道"},
+    {"09009", "乱停,停车,堵门"},
+};
+
+static const char *
+class_keywords(const char *code)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+        if (strcmp(keywords[i].code, code) == 0)
+            return keywords[i].keywords;
+    return NULL;
+}
+
+int
+store_model_put(struct db *db, const struct model_info *m, const void *bytes,
+                size_t len, int64_t *id)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "INSERT INTO models (name, created_at, bytes, n_examples,"
+                    " n_classes, cv_top1, cv_top3) VALUES (?,?,?,?,?,?,?)",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, m->name);
+    db_bind_int(st, 2, m->created_at);
+    db_bind_blob(st, 3, bytes, len);
+    db_bind_int(st, 4, m->n_examples);
+    db_bind_int(st, 5, m->n_classes);
+    if (m->cv_top1 >= 0)
+        db_bind_double(st, 6, m->cv_top1);
+    if (m->cv_top3 >= 0)
+        db_bind_double(st, 7, m->cv_top3);
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc < 0 ? rc : CG_EDB;
+    *id = db_last_id(db);
+    return CG_OK;
+}
+
+int64_t
+store_model_latest_id(struct db *db)
+{
+    int64_t id = 0;
+
+    if (db_scalar_int(db, 0, &id, "SELECT COALESCE(MAX(id), 0) FROM models",
+                      NULL) != CG_OK)
+        return 0;
+    return id;
+}
+
+int
+store_model_latest(struct db *db, struct model_info *out, void **bytes,
+                   size_t *len)
+{
+    struct db_stmt *st;
+    const void *b;
+    int rc;
+
+    *bytes = NULL;
+    *len = 0;
+    rc = db_prepare(db,
+                    "SELECT id, name, created_at, n_examples, n_classes,"
+                    " cv_top1, cv_top3, bytes FROM models"
+                    " ORDER BY id DESC LIMIT 1",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    rc = db_step(st);
+    if (rc == DB_ROW) {
+        memset(out, 0, sizeof(*out));
+        out->id = db_col_int(st, 0);
+        str_copy(out->name, sizeof(out->name), db_col_text(st, 1));
+        out->created_at = db_col_int(st, 2);
+        out->n_examples = db_col_int(st, 3);
+        out->n_classes = (int)db_col_int(st, 4);
+        out->cv_top1 = db_col_null(st, 5) ? -1 : db_col_double(st, 5);
+        out->cv_top3 = db_col_null(st, 6) ? -1 : db_col_double(st, 6);
+        b = db_col_blob(st, 7, len);
+        *bytes = xcalloc(1, *len ? *len : 1);
+        if (b && *len)
+            memcpy(*bytes, b, *len);
+    }
+    db_finalize(st);
+    return rc == DB_ROW ? CG_OK : rc == DB_DONE ? CG_ENOTFOUND : rc;
+}
+
+int
+store_training_cases(struct db *db, store_example_cb cb, void *ctx)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "SELECT title, description, category_code FROM cases"
+                    " WHERE state = 'closed' ORDER BY id",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        rc =
+            cb(db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2), ctx);
+        if (rc != CG_OK)
+            break;
+    }
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc;
+}
+
+int64_t
+store_training_new(struct db *db, int64_t since)
+{
+    char t[24];
+    int64_t n = 0;
+
+    str_fmt(t, sizeof(t), "%lld", (long long)since);
+    db_scalar_int(db, 0, &n,
+                  "SELECT COUNT(*) FROM cases WHERE state = 'closed'"
+                  " AND closed_at > CAST(? AS INTEGER)",
+                  t, NULL);
+    return n;
+}
+
+int
+store_keyclasses(struct db *db, store_keyclass_cb cb, void *ctx)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "SELECT code, name FROM categories WHERE parent IS NOT NULL"
+                    " ORDER BY code",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *code = db_col_text(st, 0);
+
+        rc = cb(code, db_col_text(st, 1), class_keywords(code), ctx);
+        if (rc != CG_OK)
+            break;
+    }
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc;
+}
+
+int
+store_case_set_suggestions(struct db *db, int64_t id, const char *suggestions,
+                           const char *reason)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "UPDATE cases SET suggestions = ?, category_reason = ?"
+                    " WHERE id = ?",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, suggestions);
+    db_bind_text(st, 2, reason);
+    db_bind_int(st, 3, id);
+    rc = db_step(st);
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc < 0 ? rc : CG_EDB;
+}
+
+int
+store_case_recategorize(struct db *db, int64_t id, const char *category,
+                        const char *route_reason, const char *reason)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "UPDATE cases SET category_code = ?, route_reason = ?,"
+                    " category_reason = ? WHERE id = ?",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, category);
+    db_bind_text(st, 2, route_reason);
+    db_bind_text(st, 3, reason);
+    db_bind_int(st, 4, id);
+    rc = db_step(st);
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc < 0 ? rc : CG_EDB;
+}
+
+int
+store_setting_get(struct db *db, const char *key, char *out, size_t outlen)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db, "SELECT value FROM settings WHERE key = ?", &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, key);
+    rc = db_step(st);
+    if (rc == DB_ROW && !db_col_null(st, 0))
+        str_copy(out, outlen, db_col_text(st, 0));
+    else if (rc == DB_ROW || rc == DB_DONE)
+        rc = CG_ENOTFOUND;
+    db_finalize(st);
+    return rc == DB_ROW ? CG_OK : rc;
+}
