@@ -15,6 +15,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "api/validate.h"
 #include "base/cgtime.h"
 #include "base/err.h"
 #include "base/str.h"
@@ -27,25 +28,8 @@
 
 static int parse_filters(struct http_req *r, struct map_query *q,
                          const char *level_name);
-static int parse_time(struct http_req *r, const char *name, int64_t *out);
 static int apply_scope(struct http_req *r, struct map_query *q, char *path,
                        size_t pathlen);
-
-static int
-parse_time(struct http_req *r, const char *name, int64_t *out)
-{
-    const char *s = http_query(r, name);
-
-    *out = 0;
-    if (!s)
-        return CG_OK;
-    if (cgtime_parse(s, cgtime_display_offset, out) != CG_OK)
-        return http_error(r, 400, "invalid_query",
-                          "%s must be a date or time like 2026-03-01 or "
-                          "2026-03-01T13:46:00+08:00",
-                          name);
-    return CG_OK;
-}
 
 /* The filters both map endpoints share: category, state (a state or the
  * group open, overdue, closed), urgency, from and to.  The urgency is
@@ -92,8 +76,8 @@ parse_filters(struct http_req *r, struct map_query *q, const char *level_name)
         return http_error(r, 400, "invalid_query",
                           "urgency must be emergency, utility, general or "
                           "complex");
-    if ((rc = parse_time(r, "from", &q->from)) != CG_OK ||
-        (rc = parse_time(r, "to", &q->to)) != CG_OK)
+    if ((rc = api_query_time(r, "from", &q->from)) != CG_OK ||
+        (rc = api_query_time(r, "to", &q->to)) != CG_OK)
         return rc;
     if (q->from && q->to && q->from >= q->to)
         return http_error(r, 400, "invalid_query", "from must be before to");

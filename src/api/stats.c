@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "api/validate.h"
 #include "base/cgtime.h"
 #include "base/err.h"
 #include "base/str.h"
@@ -94,21 +95,6 @@ add_group(const char *key, const struct metric_counts *c, void *ctx)
     return CG_OK;
 }
 
-static int
-parse_time(struct http_req *r, const char *name, int64_t *out)
-{
-    const char *s = http_query(r, name);
-
-    if (!s)
-        return CG_OK;
-    if (cgtime_parse(s, cgtime_display_offset, out) != CG_OK)
-        return http_error(r, 400, "invalid_query",
-                          "%s must be a date or time like 2026-03-01 or "
-                          "2026-03-01T13:46:00+08:00",
-                          name);
-    return CG_OK;
-}
-
 int
 api_stats(struct http_req *r)
 {
@@ -125,9 +111,9 @@ api_stats(struct http_req *r)
     memset(&q, 0, sizeof(q));
     api_principal(r, &p);
     q.as_of = cgtime_now();
-    if ((rc = parse_time(r, "as_of", &q.as_of)) != CG_OK ||
-        (rc = parse_time(r, "from", &q.from)) != CG_OK ||
-        (rc = parse_time(r, "to", &q.to)) != CG_OK)
+    if ((rc = api_query_time(r, "as_of", &q.as_of)) != CG_OK ||
+        (rc = api_query_time(r, "from", &q.from)) != CG_OK ||
+        (rc = api_query_time(r, "to", &q.to)) != CG_OK)
         return rc;
     if ((s = http_query(r, "area"))) {
         if (store_area_get(api_db(r), s, &area) != CG_OK)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "api/validate.h"
+#include "base/cgtime.h"
 #include "base/err.h"
 #include "base/str.h"
 
@@ -144,6 +145,21 @@ validate_body(struct http_req *r, const json_t *body,
     if (validate_fields(body, fields, &e) == CG_OK)
         return CG_OK;
     return http_error(r, e.status, e.code, "%s", e.message);
+}
+
+int
+api_query_time(struct http_req *r, const char *name, int64_t *out)
+{
+    const char *s = http_query(r, name);
+
+    if (!s)
+        return CG_OK;
+    if (cgtime_parse(s, cgtime_display_offset, out) != CG_OK)
+        return http_error(r, 400, "invalid_query",
+                          "%s must be a date or time like 2026-03-01 or "
+                          "2026-03-01T13:46:00+08:00",
+                          name);
+    return CG_OK;
 }
 
 const char *

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
@@ -53,6 +54,10 @@ int validate_fields(const json_t *body, const struct field *fields,
 /* CG_OK, or an answered 400/422 and its error code. */
 int validate_body(struct http_req *r, const json_t *body,
                   const struct field *fields);
+
+/* Reads the query argument `name` as a date or time; leaves *out alone
+ * when the argument is absent, answers 400 when it is not a time. */
+int api_query_time(struct http_req *r, const char *name, int64_t *out);
 
 /* Accessors that return NULL / the default for absent or null fields. */
 const char *body_str(const json_t *body, const char *name);
