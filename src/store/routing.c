@@ -7,9 +7,13 @@
 #include "base/cgtime.h"
 #include "base/err.h"
 #include "base/str.h"
+#include "core/route.h"
 #include "store/store.h"
 
 static void rule_from_row(struct db_stmt *st, struct routing_rule *r);
+static void rule_view(const struct routing_rule *r, struct route_rule *v);
+static void rules_rank(struct routing_rule *rules, size_t n,
+                       const struct route_query *q);
 
 /* Columns read by rule_from_row, in its order. */
 #define RULE_COLS                                                              \
@@ -46,42 +50,91 @@ rule_from_row(struct db_stmt *st, struct routing_rule *r)
     str_copy(r->unit_name, sizeof(r->unit_name), db_col_text(st, 10));
 }
 
+/* Rule r as the routing decision sees it; v borrows r's strings. */
+static void
+rule_view(const struct routing_rule *r, struct route_rule *v)
+{
+    v->id = r->id;
+    v->category = r->category;
+    v->area_path = r->area_path;
+    v->grade = r->grade;
+    v->unit_id = r->unit_id;
+}
+
+/* Orders rules[0 .. n), all applicable to q, most specific first: each
+ * place goes to route_pick's choice among the rules not yet placed.  n is
+ * at most ROUTING_MAX_MATCH. */
+static void
+rules_rank(struct routing_rule *rules, size_t n, const struct route_query *q)
+{
+    struct route_rule v[ROUTING_MAX_MATCH];
+    struct routing_rule t;
+    size_t i;
+    long w;
+
+    for (i = 0; i < n; i++)
+        rule_view(&rules[i], &v[i]);
+    for (i = 0; i + 1 < n; i++) {
+        w = route_pick(&v[i], n - i, q, NULL);
+        if (w <= 0)
+            continue;
+        t = rules[i];
+        rules[i] = rules[i + (size_t)w];
+        rules[i + (size_t)w] = t;
+        /* The views borrow the strings of the places they were made for. */
+        rule_view(&rules[i], &v[i]);
+        rule_view(&rules[i + (size_t)w], &v[i + (size_t)w]);
+    }
+}
+
 int
 store_routing_match(struct db *db, const char *small, const char *big,
                     const struct area *a, char grade, struct routing_rule *out,
                     size_t max, size_t *n)
 {
-    char g[2] = {grade, 0};
+    struct route_query q = {small, big, a->path, grade};
+    struct route_rule v, pair[2];
+    struct routing_rule r;
     struct db_stmt *st;
     int rc;
 
-    /* The order is the specificity, in the order of its parts; no two
-     * rules can tie because (category, area, grade) is unique and an area
-     * has one ancestor at each depth. */
+    /* The candidates are the rules for the case's area, an area above it
+     * or anywhere; which of them apply and which wins is route_pick's. */
     rc = db_prepare(db,
-                    "SELECT " RULE_COLS RULE_FROM
-                    " WHERE (r.category IS NULL OR r.category = ?"
-                    " OR r.category = ?)"
-                    " AND (r.area_code IS NULL"
-                    " OR substr(?, 1, length(a.path)) = a.path)"
-                    " AND (r.grade IS NULL OR r.grade = ?)"
-                    " ORDER BY CASE WHEN r.category = ? THEN 2"
-                    " WHEN r.category IS NULL THEN 0 ELSE 1 END DESC,"
-                    " COALESCE(a.level, -1) DESC,"
-                    " CASE WHEN r.grade IS NULL THEN 0 ELSE 1 END DESC, r.id",
+                    "SELECT " RULE_COLS RULE_FROM " WHERE r.area_code IS NULL"
+                    " OR substr(?, 1, length(a.path)) = a.path"
+                    " ORDER BY r.id",
                     &st);
     if (rc != CG_OK)
         return rc;
-    db_bind_text(st, 1, small);
-    db_bind_text(st, 2, big);
-    db_bind_text(st, 3, a->path);
-    db_bind_text(st, 4, g);
-    db_bind_text(st, 5, small);
+    db_bind_text(st, 1, a->path);
+    if (max > ROUTING_MAX_MATCH)
+        max = ROUTING_MAX_MATCH;
     *n = 0;
-    while ((rc = db_step(st)) == DB_ROW && *n < max)
-        rule_from_row(st, &out[(*n)++]);
+    while ((rc = db_step(st)) == DB_ROW) {
+        rule_from_row(st, &r);
+        rule_view(&r, &v);
+        if (!route_applies(&v, &q))
+            continue;
+        if (*n < max) {
+            out[(*n)++] = r;
+            continue;
+        }
+        /* Full, which the table's key rules out for ROUTING_MAX_MATCH:
+         * keep the most specific, as a caller with a short list expects. */
+        if (max == 0)
+            continue;
+        rules_rank(out, *n, &q);
+        rule_view(&out[max - 1], &pair[0]);
+        pair[1] = v;
+        if (route_pick(pair, 2, &q, NULL) == 1)
+            out[max - 1] = r;
+    }
     db_finalize(st);
-    return rc == DB_ROW || rc == DB_DONE ? CG_OK : rc;
+    if (rc != DB_DONE)
+        return rc;
+    rules_rank(out, *n, &q);
+    return CG_OK;
 }
 
 int
