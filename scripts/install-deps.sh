@@ -9,7 +9,8 @@ debs=(
     make gcc pkg-config
     libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev
     libvips-dev libgeos-dev libcmocka-dev
-    sqlite3 python3 python3-pytest python3-requests
+    sqlite3 python3 python3-pytest python3-requests python3-jsonschema
+    libxml2-utils
     chromium fonts-noto-cjk clang-format
 )
 missing=()

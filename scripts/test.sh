@@ -3,8 +3,9 @@
 #
 #   1. the code's layout (clang-format)
 #   2. the C unit tests, built normally and with AddressSanitizer + UBSan
-#   3. the API suite (pytest) against a real server on loopback, built with
-#      the sanitizers, so a memory error anywhere in a request fails it
+#   3. the API suite and the Open311 conformance suite (pytest) against a
+#      real server on loopback, built with the sanitizers, so a memory error
+#      anywhere in a request fails it
 #   4. the browser test (chromium driven by playwright-core)
 #
 # Prints one closing line "N passed, N failed, N skipped" over all tests
@@ -62,8 +63,8 @@ for san in 0 1; do
 done
 
 stage "API tests against build-san/civicgrid"
-CIVICGRID_BIN=build-san/civicgrid /usr/bin/python3 -m pytest tests/api -q \
-    -rs -p no:cacheprovider 2>&1 | tee "$log/api"
+CIVICGRID_BIN=build-san/civicgrid /usr/bin/python3 -m pytest tests/api \
+    tests/open311 -q -rs -p no:cacheprovider 2>&1 | tee "$log/api"
 rc=${PIPESTATUS[0]}
 passed=$((passed + $(count "$log/api" '[0-9]+ passed')))
 failed=$((failed + $(count "$log/api" '[0-9]+ (failed|error)')))

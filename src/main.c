@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"demo", cmd_demo, "create a demo city with users and cases"},
     {"import", cmd_import, "import areas (GeoJSON) or case history (JSONL)"},
     {"user", cmd_user, "add users"},
+    {"client", cmd_client, "register Open311 clients and print their keys"},
     {"train", cmd_train, "learn case categories from a CSV of closed cases"},
     {"classify", cmd_classify, "suggest the categories of cases in a CSV"},
     {"dedupe-eval", cmd_dedupe_eval,

@@ -50,4 +50,19 @@ struct db;
  * no reporter, no address, the place rounded to about 100 m. */
 void api_case_anonymise(struct db *db, json_t *o);
 
+/* Open311 GeoReport v2 under /open311/v2/ (open311.c); the format is
+ * the path's suffix, .xml or .json. */
+int api_o311_discovery(struct http_req *r);
+int api_o311_services(struct http_req *r);
+int api_o311_service(struct http_req *r);
+int api_o311_request_post(struct http_req *r);
+int api_o311_requests(struct http_req *r);
+int api_o311_request(struct http_req *r);
+int api_o311_token(struct http_req *r);
+int api_o311_updates(struct http_req *r);
+int api_o311_update_post(struct http_req *r);
+/* v as GeoReport XML under the element root, with the XML declaration;
+ * NULL when it would be over 16 MiB.  The caller frees the text. */
+char *open311_xml(json_t *v, const char *root, size_t *len);
+
 #endif

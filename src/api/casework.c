@@ -697,7 +697,10 @@ casework_submit(struct app *a, const struct cw_actor *who,
     cn.reporter_name = rep->reporter_name;
     cn.reporter_phone = rep->reporter_phone;
     cn.reported_at = rep->reported_at ? rep->reported_at : cgtime_now();
-    cn.due_at = casework_deadline_at(a, &k, &area, level.level, cn.reported_at);
+    cn.due_at =
+        who->history && rep->due_given
+            ? rep->due_at
+            : casework_deadline_at(a, &k, &area, level.level, cn.reported_at);
     cn.unit_id = plan.unit.id;
     cn.route_reason = plan.why;
 

@@ -46,6 +46,11 @@ struct cw_report {
     const char *reporter_name;
     const char *reporter_phone;
     int64_t reported_at; /* 0: now */
+    /* History only: the deadline the old system set, kept as it was
+     * instead of one counted from the catalogue; 0 with due_given: the
+     * old system set none. */
+    bool due_given;
+    int64_t due_at;
     const char *const *photos;
     size_t nphotos;
     bool self_handle; /* a grid worker fixed it on the spot */

@@ -44,6 +44,24 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/users", api_users_list, ROUTE_AUTH, 0},
     {"POST", "/api/v1/users", api_users_create, ROUTE_AUTH | ROUTE_JSON,
      8 * KB},
+/* Open311 GeoReport v2: each path in .xml and .json. */
+#define O311(method, path, handler, flags, max)                                \
+    {method, "/open311/v2/" path ".xml", handler, flags, max},                 \
+    {                                                                          \
+        method, "/open311/v2/" path ".json", handler, flags, max               \
+    }
+    O311("GET", "discovery", api_o311_discovery, 0, 0),
+    O311("GET", "services", api_o311_services, 0, 0),
+    O311("GET", "services/{code}", api_o311_service, 0, 0),
+    O311("POST", "requests", api_o311_request_post, ROUTE_UPLOAD | ROUTE_KEYED,
+         11 * MB),
+    O311("GET", "requests", api_o311_requests, 0, 0),
+    O311("GET", "requests/{code}", api_o311_request, 0, 0),
+    O311("GET", "tokens/{code}", api_o311_token, 0, 0),
+    O311("GET", "servicerequestupdates", api_o311_updates, 0, 0),
+    O311("POST", "servicerequestupdates", api_o311_update_post, ROUTE_UPLOAD,
+         64 * KB),
+#undef O311
 };
 
 const size_t api_nroutes = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -42,12 +42,6 @@ struct cases {
     size_t unlabelled;
 };
 
-/* The closed cases of a deployment, copied out of the database. */
-struct db_cases {
-    struct cls_example *ex;
-    size_t n, cap;
-};
-
 struct train_opts {
     const char *csv, *model, *db;
     unsigned cv;
@@ -66,9 +60,6 @@ static double floor4(double p);
 static double now_us(void);
 static int dbl_cmp(const void *a, const void *b);
 static void time_classify(const struct cls_model *m, const struct cases *c);
-static int db_case_add(const char *title, const char *description,
-                       const char *category, void *ctx);
-static void db_cases_free(struct db_cases *c);
 static int train_db(const struct train_opts *o);
 static void report_previous(struct db *db);
 
@@ -91,8 +82,11 @@ train_usage(FILE *out)
             "deployment's own\ndatabase (title and description; the "
             "final category is the label),\nmeasures it by 5-fold "
             "cross-validation and stores it in the database,\nwhere "
-            "every server picks it up within a minute.  Run it again "
-            "to learn\nfrom the cases closed since.\n\n"
+            "every server picks it up within a minute.\nA running "
+            "server also learns again by itself once "
+            "classify.retrain_after cases\n(20) have closed since the "
+            "newest model, looking every classify.retrain_every\n"
+            "seconds (600).\n\n"
             "Options (the defaults were chosen by cross-validation):\n"
             "  --algo logreg|nb     logistic regression over TF-IDF "
             "(default), or the\n"
@@ -578,40 +572,6 @@ cmd_classify(int argc, char **argv)
     return 0;
 }
 
-/* Copies one closed case into the examples. */
-static int
-db_case_add(const char *title, const char *description, const char *category,
-            void *ctx)
-{
-    struct db_cases *c = ctx;
-
-    if (!category || !*category)
-        return CG_OK;
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->ex = xrealloc(c->ex, c->cap * sizeof(*c->ex));
-    }
-    c->ex[c->n].subject = str_dup(title ? title : "");
-    c->ex[c->n].detail = str_dup(description ? description : "");
-    c->ex[c->n].label = str_dup(category);
-    c->n++;
-    return CG_OK;
-}
-
-static void
-db_cases_free(struct db_cases *c)
-{
-    size_t i;
-
-    for (i = 0; i < c->n; i++) {
-        free((char *)c->ex[i].subject);
-        free((char *)c->ex[i].detail);
-        free((char *)c->ex[i].label);
-    }
-    free(c->ex);
-    memset(c, 0, sizeof(*c));
-}
-
 /* Says what the model in use has not learnt: the cases closed since. */
 static void
 report_previous(struct db *db)
@@ -632,24 +592,19 @@ report_previous(struct db *db)
 
 /*
  * Learns from the closed cases of a deployment and stores the model in
- * its database.  Cross-validation runs first when there are enough cases
- * for five folds, so that the stored model carries its own figures.
+ * its database (store_model_train, as the server does when it retrains).
+ * Cross-validation runs first when there are enough cases for five folds,
+ * so that the stored model carries its own figures.
  */
 static int
 train_db(const struct train_opts *o)
 {
-    struct cls_model *m = NULL;
-    struct db_cases c = {0};
-    struct model_info info;
+    struct model_trained t;
     struct store *s = NULL;
-    struct cls_cv cv;
-    struct buf b;
     struct db *db;
-    char why[200] = "";
-    int64_t id = 0;
+    char why[300] = "";
     int rc;
 
-    buf_init(&b, CLS_MAX_MODEL_BYTES);
     if ((rc = store_open(o->db, &s)) != CG_OK) {
         fprintf(stderr, "train: cannot open the database %s\n", o->db);
         goto out;
@@ -661,51 +616,21 @@ train_db(const struct train_opts *o)
         goto out;
     }
     report_previous(db);
-    if ((rc = store_training_cases(db, db_case_add, &c)) != CG_OK) {
-        fprintf(stderr, "train: cannot read the closed cases\n");
-        goto out;
-    }
-    memset(&info, 0, sizeof(info));
-    info.cv_top1 = info.cv_top3 = -1;
-    if (c.n >= 50 &&
-        cls_cross_validate(&o->params, c.ex, c.n, 5, o->params.seed, &cv, why,
-                           sizeof(why)) == CG_OK &&
-        cv.n > 0) {
-        info.cv_top1 = (double)cv.top1 / (double)cv.n;
-        info.cv_top3 = (double)cv.top3 / (double)cv.n;
-    }
-    rc = cls_train(&o->params, c.ex, c.n, &m, why, sizeof(why));
+    rc = store_model_train(db, &o->params, 5, &t, why, sizeof(why));
     if (rc != CG_OK) {
-        fprintf(stderr, "train: %zu closed cases cannot train a model: %s\n",
-                c.n, why);
+        fprintf(stderr, "train: %s: %s\n", o->db, why);
         goto out;
     }
-    if ((rc = cls_save(m, &b)) != CG_OK) {
-        fprintf(stderr, "train: the model is larger than %u bytes\n",
-                CLS_MAX_MODEL_BYTES);
-        goto out;
-    }
-    str_copy(info.name, sizeof(info.name), cls_algo_name(o->params.algo));
-    info.created_at = cgtime_now();
-    info.n_examples = (int64_t)c.n;
-    info.n_classes = (int)cls_nclasses(m);
-    if ((rc = store_model_put(db, &info, b.data, b.len, &id)) != CG_OK) {
-        fprintf(stderr, "train: cannot store the model in %s\n", o->db);
-        goto out;
-    }
-    printf("model #%lld: %s on %zu closed cases, %zu categories, %zu "
+    printf("model #%lld: %s on %lld closed cases, %d categories, %zu "
            "n-grams, %zu bytes\n",
-           (long long)id, info.name, c.n, cls_nclasses(m), cls_nfeatures(m),
-           b.len);
-    if (info.cv_top1 >= 0)
+           (long long)t.info.id, t.info.name, (long long)t.info.n_examples,
+           t.info.n_classes, t.n_features, t.bytes);
+    if (t.info.cv_top1 >= 0)
         printf("cross-validation (5 folds): top-1 %.4f, top-3 %.4f\n",
-               info.cv_top1, info.cv_top3);
+               t.info.cv_top1, t.info.cv_top3);
     else
         printf("cross-validation: not measured (fewer than 50 cases)\n");
 out:
-    cls_free(m);
-    buf_free(&b);
-    db_cases_free(&c);
     if (s)
         store_close(s);
     return rc;

@@ -40,6 +40,7 @@ int cmd_migrate(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_user(int argc, char **argv);
+int cmd_client(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_dedupe_eval(int argc, char **argv);
@@ -57,5 +58,9 @@ int demo_build(struct app *app, const char *shared_data, bool quiet);
 int import_areas_file(struct app *app, const char *path, const char *crs,
                       const char *level, const char *parent, bool quiet);
 int import_cases_file(struct app *app, const char *path, bool quiet);
+/* A US city's 311 export (format "boston", "nyc" or "sf"): each row a
+ * case, a row that cannot be imported reported on stderr and skipped. */
+int import_311_file(struct app *app, const char *format, const char *path,
+                    bool quiet);
 
 #endif

@@ -563,7 +563,8 @@ usage(void)
     printf("Usage: civicgrid import areas FILE.geojson [--crs wgs84|gcj02] "
            "[--level LEVEL]\n"
            "                              [--parent CODE]\n"
-           "       civicgrid import cases FILE.jsonl\n\n"
+           "       civicgrid import cases FILE.jsonl\n"
+           "       civicgrid import 311 --format boston|nyc|sf FILE.csv\n\n"
            "areas: a GeoJSON FeatureCollection or a bare array of Features "
            "(Polygon or\nMultiPolygon) whose properties have 'code' (or "
            "'adcode') and 'name', and\noptionally 'level', 'parent' and "
@@ -574,14 +575,22 @@ usage(void)
            "\"channel\", \"events\": [{\"at\", \"action\",\n\"actor_role\", "
            "\"note\", \"rating\"}]}.  Each event is replayed through the "
            "lifecycle;\nthe first illegal step refuses the whole file.  Cases "
-           "whose ref is already\nthere are skipped.\n\n");
+           "whose ref is already\nthere are skipped.\n\n"
+           "311: a US city's 311 export as its open-data portal writes it "
+           "(Boston, New\nYork or San Francisco columns).  Each row becomes "
+           "a case in the city's own\narea (9900001 Boston, 9900002 New "
+           "York, 9900003 San Francisco); a row that\ncannot be imported is "
+           "reported with its line number and skipped, the rest go\nin.  "
+           "Requests whose ref is already there are skipped; see "
+           "docs/import-311.md.\n\n");
     config_usage();
 }
 
 int
 cmd_import(int argc, char **argv)
 {
-    const char *crs = NULL, *level = NULL, *parent = NULL;
+    const char *crs = NULL, *level = NULL, *parent = NULL, *format = NULL;
+    const char *file = NULL;
     struct store *store;
     struct config cfg;
     struct app app;
@@ -594,28 +603,41 @@ cmd_import(int argc, char **argv)
         }
     if (config_load(&cfg, &argc, argv) != CG_OK)
         return 2;
-    for (i = 3; i < argc; i++) {
+    for (i = 2; i < argc; i++) {
         const char **dst = strcmp(argv[i], "--crs") == 0      ? &crs
                            : strcmp(argv[i], "--level") == 0  ? &level
                            : strcmp(argv[i], "--parent") == 0 ? &parent
+                           : strcmp(argv[i], "--format") == 0 ? &format
                                                               : NULL;
+        if (!dst && !file && argv[i][0] != '-') {
+            file = argv[i];
+            continue;
+        }
         if (!dst || i + 1 >= argc) {
             fprintf(stderr, "import: unexpected argument '%s'\n", argv[i]);
             return 2;
         }
         *dst = argv[++i];
     }
-    if (argc < 3 ||
-        (strcmp(argv[1], "areas") != 0 && strcmp(argv[1], "cases") != 0)) {
+    if (argc >= 2 && strcmp(argv[1], "311") == 0 && !format) {
+        fprintf(stderr, "import 311: give --format boston, nyc or sf\n");
+        return 2;
+    }
+    if (argc < 3 || !file ||
+        (strcmp(argv[1], "areas") != 0 && strcmp(argv[1], "cases") != 0 &&
+         strcmp(argv[1], "311") != 0) ||
+        (strcmp(argv[1], "311") == 0) != (format != NULL)) {
         usage();
         return 2;
     }
     if (cmd_open(&cfg, &store, &app) != CG_OK)
         return 1;
     if (strcmp(argv[1], "areas") == 0)
-        rc = import_areas_file(&app, argv[2], crs, level, parent, false);
+        rc = import_areas_file(&app, file, crs, level, parent, false);
+    else if (strcmp(argv[1], "311") == 0)
+        rc = import_311_file(&app, format, file, false);
     else
-        rc = import_cases_file(&app, argv[2], false);
+        rc = import_cases_file(&app, file, false);
     app_free(&app);
     store_close(store);
     return rc == CG_OK ? 0 : 1;

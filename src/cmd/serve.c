@@ -1,24 +1,212 @@
 /*
- * serve.c - `civicgrid serve`: the HTTP server until SIGINT or SIGTERM.
+ * serve.c - `civicgrid serve`: the HTTP server until SIGINT or SIGTERM,
+ * and beside it the retrainer, which keeps the category model learning
+ * from the cases that close without anyone running `civicgrid train`.
  */
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "base/cgtime.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "cmd/cmd.h"
+#include "core/classify.h"
+
+/* Defaults of the settings classify.retrain_every (seconds between two
+ * looks at the closed cases) and classify.retrain_after (cases closed
+ * since the newest model that make it worth learning again). */
+#define RETRAIN_EVERY 600
+#define RETRAIN_AFTER 20
+/* How long a server may hold the retrain lease: longer than a training
+ * takes, short enough that the others take over soon after a crash. */
+#define RETRAIN_LEASE 1800
+
+/* The background thread that retrains the category model. */
+struct retrainer {
+    struct store *store;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake; /* signalled to stop */
+    bool stop;
+    char holder[128]; /* "pid@host", the name on the lease */
+};
 
 static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig);
+static int64_t setting_i64(struct db *db, const char *key, int64_t dflt,
+                           int64_t min, int64_t max);
+static void retrain_once(struct retrainer *r, struct db *db);
+static bool retrain_wait(struct retrainer *r, int64_t seconds);
+static void *retrain_main(void *arg);
+static int retrain_start(struct retrainer *r, struct store *store);
+static void retrain_stop(struct retrainer *r);
+static void tile_origin(const char *url, char *out, size_t outlen);
+static bool has_help(int argc, char **argv);
 
 static void
 on_signal(int sig)
 {
     (void)sig;
     stopping = 1;
+}
+
+/* An integer setting within [min, max]; dflt when it is not set or not
+ * such a number (logged, so that an operator sees the typo). */
+static int64_t
+setting_i64(struct db *db, const char *key, int64_t dflt, int64_t min,
+            int64_t max)
+{
+    char v[64];
+    int64_t n;
+
+    if (store_setting_get(db, key, v, sizeof(v)) != CG_OK)
+        return dflt;
+    if (str_to_i64(v, min, max, &n) != CG_OK) {
+        log_warn("msg=\"setting ignored, default used\" key=%s value=\"%s\""
+                 " default=%lld",
+                 key, v, (long long)dflt);
+        return dflt;
+    }
+    return n;
+}
+
+/*
+ * Retrains when enough cases have closed since the newest model, under
+ * the lease so that of several servers on one database only one learns at
+ * a time.  The count is asked again once the lease is held: another server
+ * may just have stored a model.  Cross-validation is left to `civicgrid
+ * train`; here only the model matters.  Every server then loads the new
+ * model through its check for the newest one.
+ */
+static void
+retrain_once(struct retrainer *r, struct db *db)
+{
+    struct model_trained t;
+    struct cls_params p;
+    int64_t after, pending, t0;
+    char why[300] = "";
+    int rc;
+
+    after =
+        setting_i64(db, "classify.retrain_after", RETRAIN_AFTER, 1, INT32_MAX);
+    pending = store_training_pending(db);
+    if (pending < after)
+        return;
+    rc = store_retrain_lease_take(db, r->holder, RETRAIN_LEASE);
+    if (rc == CG_ECONFLICT) {
+        log_debug("msg=\"retrain left to the server holding the lease\"");
+        return;
+    }
+    if (rc != CG_OK) {
+        log_warn("msg=\"cannot take the retrain lease\" rc=%d", rc);
+        return;
+    }
+    pending = store_training_pending(db);
+    if (pending >= after) {
+        t0 = cgtime_now();
+        cls_params_default(&p, CLS_LOGREG);
+        rc = store_model_train(db, &p, 0, &t, why, sizeof(why));
+        if (rc == CG_OK)
+            log_info("msg=\"category model retrained\" model=%lld"
+                     " examples=%lld closed_since=%lld classes=%d"
+                     " ngrams=%zu seconds=%lld",
+                     (long long)t.info.id, (long long)t.info.n_examples,
+                     (long long)pending, t.info.n_classes, t.n_features,
+                     (long long)(cgtime_now() - t0));
+        else
+            log_warn("msg=\"category model not retrained\" closed_since=%lld"
+                     " why=\"%s\"",
+                     (long long)pending, why);
+    }
+    store_retrain_lease_drop(db, r->holder);
+}
+
+/* Sleeps up to `seconds`; false as soon as the server is stopping. */
+static bool
+retrain_wait(struct retrainer *r, int64_t seconds)
+{
+    struct timespec until;
+    bool go;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += (time_t)seconds;
+    pthread_mutex_lock(&r->lock);
+    while (!r->stop &&
+           pthread_cond_timedwait(&r->wake, &r->lock, &until) != ETIMEDOUT)
+        ;
+    go = !r->stop;
+    pthread_mutex_unlock(&r->lock);
+    return go;
+}
+
+/* The retrainer's loop: wait, look, perhaps learn.  Its database
+ * connection is its own and closes when the thread ends. */
+static void *
+retrain_main(void *arg)
+{
+    struct retrainer *r = arg;
+    struct db *db = store_db(r->store);
+
+    while (retrain_wait(r, setting_i64(db, "classify.retrain_every",
+                                       RETRAIN_EVERY, 1, 7 * 86400)))
+        retrain_once(r, db);
+    return NULL;
+}
+
+static int
+retrain_start(struct retrainer *r, struct store *store)
+{
+    pthread_condattr_t ca;
+    sigset_t block, old;
+    char host[64] = "";
+    int rc;
+
+    memset(r, 0, sizeof(*r));
+    r->store = store;
+    if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0')
+        str_copy(host, sizeof(host), "localhost");
+    str_fmt(r->holder, sizeof(r->holder), "%ld@%s", (long)getpid(), host);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    /* The stop signals are the main thread's to take, so that pause()
+     * returns. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    rc = pthread_create(&r->thread, NULL, retrain_main, r);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        pthread_cond_destroy(&r->wake);
+        pthread_mutex_destroy(&r->lock);
+        return CG_ERR;
+    }
+    return CG_OK;
+}
+
+/* Wakes the retrainer and waits for it; a training under way is finished
+ * and stored first. */
+static void
+retrain_stop(struct retrainer *r)
+{
+    pthread_mutex_lock(&r->lock);
+    r->stop = true;
+    pthread_cond_signal(&r->wake);
+    pthread_mutex_unlock(&r->lock);
+    pthread_join(r->thread, NULL);
+    pthread_cond_destroy(&r->wake);
+    pthread_mutex_destroy(&r->lock);
 }
 
 /* "https://tiles.example/{z}/{x}/{y}.png" -> "https://tiles.example". */
@@ -51,6 +239,7 @@ int
 cmd_serve(int argc, char **argv)
 {
     struct http_server *srv = NULL;
+    struct retrainer retrainer;
     struct http_app http;
     struct store *store;
     struct config cfg;
@@ -115,6 +304,13 @@ cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    if (retrain_start(&retrainer, store) != CG_OK) {
+        fprintf(stderr, "serve: cannot start the model retrainer\n");
+        http_server_stop(srv);
+        app_free(&app);
+        store_close(store);
+        return 1;
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
     signal(SIGPIPE, SIG_IGN);
@@ -127,6 +323,7 @@ cmd_serve(int argc, char **argv)
         pause();
     log_info("msg=\"stopping\"");
     http_server_stop(srv);
+    retrain_stop(&retrainer);
     app_free(&app);
     store_close(store);
     return 0;

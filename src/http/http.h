@@ -28,6 +28,10 @@ typedef int (*http_handler)(struct http_req *r);
 #define ROUTE_AUTH   (1u << 0) /* a signed-in user is required */
 #define ROUTE_JSON   (1u << 1) /* the body must be a JSON object */
 #define ROUTE_UPLOAD (1u << 2) /* the body may be multipart/form-data */
+#define ROUTE_KEYED                                                            \
+    (1u << 3) /* the caller proves itself in the body (an                      \
+                 API key): the route's own body limit                          \
+                 applies before that is known */
 
 struct route {
     const char *method;
@@ -117,6 +121,21 @@ const char *http_cookie(struct http_req *r, const char *name);
 /* Parses r->body as multipart/form-data into r->parts. */
 int http_parse_multipart(struct http_req *r, char *err, size_t errlen);
 const struct multipart_part *http_part(struct http_req *r, const char *name);
+
+/*
+ * Form fields of a POST: the pairs of an application/x-www-form-urlencoded
+ * body (percent-escapes and '+' decoded), or the text parts of a parsed
+ * multipart body (parts with a filename are files and left out).
+ * http_form_each calls cb for each field in order, with NUL-terminated
+ * copies that live only for the call; a non-zero return stops the walk and
+ * is returned.  CG_EINVAL for a malformed escape.
+ */
+typedef int (*http_form_cb)(const char *name, const char *value, void *ctx);
+int http_form_each(struct http_req *r, http_form_cb cb, void *ctx);
+/* The first field `name` of the form into out; an empty field is absent.
+ * CG_ENOTFOUND when absent, CG_ETOOBIG when it does not fit outlen. */
+int http_form_value(struct http_req *r, const char *name, char *out,
+                    size_t outlen);
 
 /* Matches a path against a pattern; fills *id for an {id} segment. */
 bool http_route_match(const char *pattern, const char *path, int64_t *id);

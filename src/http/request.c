@@ -1,19 +1,31 @@
 /*
  * request.c - reading what a client sent: headers, query arguments,
- * cookies and multipart/form-data bodies.
+ * cookies, urlencoded forms and multipart/form-data bodies.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <microhttpd.h>
 
 #include "base/err.h"
+#include "base/log.h"
 #include "base/str.h"
 #include "http/http.h"
 
 static const char *find_bytes(const char *hay, size_t haylen,
                               const char *needle, size_t nlen);
 static int part_headers(struct multipart_part *part, const char *h, size_t len);
+static int url_decode(const char *s, size_t len, char **out);
+static int hex_digit(char c);
+
+struct form_find {
+    const char *name;
+    char *out;
+    size_t outlen;
+};
+
+static int form_find_cb(const char *name, const char *value, void *ctx);
 
 const char *
 http_header(struct http_req *r, const char *name)
@@ -179,4 +191,119 @@ http_part(struct http_req *r, const char *name)
         if (strcmp(r->parts[i].name, name) == 0)
             return &r->parts[i];
     return NULL;
+}
+
+static int
+hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes one urlencoded name or value into a new string (the caller's to
+ * free).  A '%' not followed by two hex digits is an error. */
+static int
+url_decode(const char *s, size_t len, char **out)
+{
+    char *d = xmalloc(len + 1);
+    size_t i, n = 0;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] == '+') {
+            d[n++] = ' ';
+        } else if (s[i] == '%') {
+            int hi = i + 2 < len ? hex_digit(s[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_digit(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0) {
+                free(d);
+                return CG_EINVAL;
+            }
+            d[n++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            d[n++] = s[i];
+        }
+    }
+    d[n] = '\0';
+    *out = d;
+    return CG_OK;
+}
+
+int
+http_form_each(struct http_req *r, http_form_cb cb, void *ctx)
+{
+    const char *p, *end;
+    int i, rc;
+
+    if (r->nparts) {
+        for (i = 0; i < r->nparts; i++) {
+            const struct multipart_part *part = &r->parts[i];
+            char *v;
+            if (part->filename[0])
+                continue;
+            v = str_ndup(part->data, part->len);
+            rc = cb(part->name, v, ctx);
+            free(v);
+            if (rc)
+                return rc;
+        }
+        return CG_OK;
+    }
+    if (!r->body.data)
+        return CG_OK;
+    p = r->body.data;
+    end = p + r->body.len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        char *name = NULL, *value = NULL;
+
+        if (stop > p) {
+            const char *nend = eq ? eq : stop;
+            if (url_decode(p, (size_t)(nend - p), &name) != CG_OK)
+                return CG_EINVAL;
+            if (url_decode(eq ? eq + 1 : stop, eq ? (size_t)(stop - eq - 1) : 0,
+                           &value) != CG_OK) {
+                free(name);
+                return CG_EINVAL;
+            }
+            rc = cb(name, value, ctx);
+            free(name);
+            free(value);
+            if (rc)
+                return rc;
+        }
+        p = stop + 1;
+    }
+    return CG_OK;
+}
+
+/* Stops the walk at the first non-empty field of the name asked for:
+ * CG_OK + 1 when found, so a clean walk (0) means absent. */
+static int
+form_find_cb(const char *name, const char *value, void *ctx)
+{
+    struct form_find *f = ctx;
+
+    if (strcmp(name, f->name) != 0 || !*value)
+        return 0;
+    return str_copy(f->out, f->outlen, value) == CG_OK ? 1 : CG_ETOOBIG;
+}
+
+int
+http_form_value(struct http_req *r, const char *name, char *out, size_t outlen)
+{
+    struct form_find f = {name, out, outlen};
+    int rc = http_form_each(r, form_find_cb, &f);
+
+    if (rc == 1)
+        return CG_OK;
+    out[0] = '\0';
+    return rc == CG_OK ? CG_ENOTFOUND : rc;
 }

@@ -3,7 +3,12 @@
  *
  * Patterns are literal segments and at most one {id} segment, which must be
  * a positive decimal integer that fits in 63 bits; anything else does not
- * match, so a handler never sees an id it has to validate.
+ * match, so a handler never sees an id it has to validate.  A {code}
+ * segment is a name of 1 to 64 letters, digits, '-' or '_' that the
+ * handler reads from the path (an outside system's identifiers are not
+ * always numbers, and an unknown one must reach the handler to be answered
+ * in that system's own error format).  Both end at a '/' or a '.', so that
+ * "/requests/{id}.json" names a format suffix.
  */
 #include <string.h>
 
@@ -18,8 +23,7 @@ http_route_match(const char *pattern, const char *path, int64_t *id)
 
     while (*p && *s) {
         if (strncmp(p, "{id}", 4) == 0) {
-            const char *end = strchr(s, '/');
-            size_t n = end ? (size_t)(end - s) : strlen(s);
+            size_t n = strcspn(s, "/.");
             char num[24];
             int64_t v;
 
@@ -31,6 +35,20 @@ http_route_match(const char *pattern, const char *path, int64_t *id)
                 return false;
             *id = v;
             p += 4;
+            s += n;
+            continue;
+        }
+        if (strncmp(p, "{code}", 6) == 0) {
+            size_t n = strcspn(s, "/.");
+
+            if (n == 0 || n > 64)
+                return false;
+            for (size_t i = 0; i < n; i++)
+                if (!strchr("abcdefghijklmnopqrstuvwxyz"
+                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+                            s[i]))
+                    return false;
+            p += 6;
             s += n;
             continue;
         }

@@ -178,9 +178,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                        "token as 'Authorization: Bearer TOKEN'");
             return send_answer(s, r);
         }
-        buf_init(&r->body, r->route && r->route->max_body && r->authed
-                               ? r->route->max_body
-                               : s->app.default_max_body);
+        buf_init(&r->body,
+                 r->route && r->route->max_body &&
+                         (r->authed || (r->route->flags & ROUTE_KEYED))
+                     ? r->route->max_body
+                     : s->app.default_max_body);
         cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                          MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {

@@ -6,12 +6,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
+#include "base/cgtime.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
+#include "core/classify.h"
 #include "store/store.h"
 
+#define LEASE_KEY "classify.retrain_lease"
+#define LEASE_LEN 160
+
+/* The closed cases of a deployment, copied out of the database. */
+struct examples {
+    struct cls_example *ex;
+    size_t n, cap;
+};
+
 static const char *class_keywords(const char *code);
+static int example_add(const char *title, const char *description,
+                       const char *category, void *ctx);
+static void examples_free(struct examples *e);
+static int64_t lease_until(const char *value);
+static bool lease_held_by(const char *value, const char *holder);
+static int lease_replace(struct db *db, const char *old, const char *value);
 
 /*
  * Words residents use for the problems of the commonest small classes,
@@ -168,6 +186,20 @@ store_training_new(struct db *db, int64_t since)
     return n;
 }
 
+int64_t
+store_training_pending(struct db *db)
+{
+    int64_t n = -1;
+
+    if (db_scalar_int(db, -1, &n,
+                      "SELECT COUNT(*) FROM cases WHERE state = 'closed'"
+                      " AND closed_at > (SELECT COALESCE(MAX(created_at), -1)"
+                      " FROM models WHERE id = (SELECT MAX(id) FROM models))",
+                      NULL) != CG_OK)
+        return -1;
+    return n;
+}
+
 int
 store_keyclasses(struct db *db, store_keyclass_cb cb, void *ctx)
 {
@@ -251,4 +283,174 @@ store_setting_get(struct db *db, const char *key, char *out, size_t outlen)
         rc = CG_ENOTFOUND;
     db_finalize(st);
     return rc == DB_ROW ? CG_OK : rc;
+}
+
+/* Copies one closed case into the examples. */
+static int
+example_add(const char *title, const char *description, const char *category,
+            void *ctx)
+{
+    struct examples *e = ctx;
+
+    if (!category || !*category)
+        return CG_OK;
+    if (e->n == e->cap) {
+        e->cap = e->cap ? e->cap * 2 : 256;
+        e->ex = xrealloc(e->ex, e->cap * sizeof(*e->ex));
+    }
+    e->ex[e->n].subject = str_dup(title ? title : "");
+    e->ex[e->n].detail = str_dup(description ? description : "");
+    e->ex[e->n].label = str_dup(category);
+    e->n++;
+    return CG_OK;
+}
+
+static void
+examples_free(struct examples *e)
+{
+    size_t i;
+
+    for (i = 0; i < e->n; i++) {
+        free((char *)e->ex[i].subject);
+        free((char *)e->ex[i].detail);
+        free((char *)e->ex[i].label);
+    }
+    free(e->ex);
+    memset(e, 0, sizeof(*e));
+}
+
+int
+store_model_train(struct db *db, const struct cls_params *p, unsigned cv_folds,
+                  struct model_trained *out, char *why, size_t whylen)
+{
+    struct cls_model *m = NULL;
+    struct examples e = {0};
+    struct model_info *info = &out->info;
+    struct cls_cv cv;
+    struct buf b;
+    char reason[200] = "";
+    int64_t read_at;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    info->cv_top1 = info->cv_top3 = -1;
+    buf_init(&b, CLS_MAX_MODEL_BYTES);
+    read_at = cgtime_now();
+    if ((rc = store_training_cases(db, example_add, &e)) != CG_OK) {
+        str_copy(why, whylen, "cannot read the closed cases");
+        goto out;
+    }
+    if (cv_folds > 1 && e.n >= 10 * (size_t)cv_folds &&
+        cls_cross_validate(p, e.ex, e.n, cv_folds, p->seed, &cv, reason,
+                           sizeof(reason)) == CG_OK &&
+        cv.n > 0) {
+        info->cv_top1 = (double)cv.top1 / (double)cv.n;
+        info->cv_top3 = (double)cv.top3 / (double)cv.n;
+    }
+    rc = cls_train(p, e.ex, e.n, &m, reason, sizeof(reason));
+    if (rc != CG_OK) {
+        str_fmt(why, whylen, "%zu closed cases cannot train a model: %s", e.n,
+                reason);
+        goto out;
+    }
+    if ((rc = cls_save(m, &b)) != CG_OK) {
+        str_fmt(why, whylen, "the model is larger than %u bytes",
+                CLS_MAX_MODEL_BYTES);
+        goto out;
+    }
+    str_copy(info->name, sizeof(info->name), cls_algo_name(p->algo));
+    info->created_at = read_at;
+    info->n_examples = (int64_t)e.n;
+    info->n_classes = (int)cls_nclasses(m);
+    if ((rc = store_model_put(db, info, b.data, b.len, &info->id)) != CG_OK) {
+        str_copy(why, whylen, "cannot store the model");
+        goto out;
+    }
+    out->n_features = cls_nfeatures(m);
+    out->bytes = b.len;
+out:
+    cls_free(m);
+    buf_free(&b);
+    examples_free(&e);
+    return rc;
+}
+
+/* The end of a lease "pid@host until <time>"; 0 (long past) for anything
+ * else, so that a damaged value never blocks retraining for good. */
+static int64_t
+lease_until(const char *value)
+{
+    const char *at = strstr(value, " until ");
+    int64_t t;
+
+    if (!at || cgtime_parse(at + 7, 0, &t) != CG_OK)
+        return 0;
+    return t;
+}
+
+static bool
+lease_held_by(const char *value, const char *holder)
+{
+    size_t n = strlen(holder);
+
+    return strncmp(value, holder, n) == 0 && value[n] == ' ';
+}
+
+/* Sets the lease to value if it still is old: one statement, so of two
+ * servers that read the same expired lease only one changes it. */
+static int
+lease_replace(struct db *db, const char *old, const char *value)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "UPDATE settings SET value = ? WHERE key = '" LEASE_KEY
+                    "' AND value = ?",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, value);
+    db_bind_text(st, 2, old);
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc < 0 ? rc : CG_EDB;
+    return db_changes(db) == 1 ? CG_OK : CG_ECONFLICT;
+}
+
+int
+store_retrain_lease_take(struct db *db, const char *holder, int64_t seconds)
+{
+    char old[LEASE_LEN] = "", value[LEASE_LEN], until[CGTIME_LEN];
+    int64_t now = cgtime_now();
+    int rc;
+
+    rc = db_exec(db, "INSERT INTO settings (key, value) VALUES ('" LEASE_KEY
+                     "', 'nobody until 1970-01-01T00:00:00Z')"
+                     " ON CONFLICT (key) DO NOTHING");
+    if (rc != CG_OK)
+        return rc;
+    rc = store_setting_get(db, LEASE_KEY, old, sizeof(old));
+    if (rc != CG_OK)
+        return rc;
+    if (lease_until(old) > now && !lease_held_by(old, holder))
+        return CG_ECONFLICT;
+    cgtime_format(now + seconds, 0, until);
+    str_fmt(value, sizeof(value), "%s until %s", holder, until);
+    return lease_replace(db, old, value);
+}
+
+void
+store_retrain_lease_drop(struct db *db, const char *holder)
+{
+    char old[LEASE_LEN] = "", value[LEASE_LEN], until[CGTIME_LEN];
+
+    if (store_setting_get(db, LEASE_KEY, old, sizeof(old)) != CG_OK ||
+        !lease_held_by(old, holder))
+        return;
+    cgtime_format(cgtime_now(), 0, until);
+    str_fmt(value, sizeof(value), "%s until %s", holder, until);
+    if (lease_replace(db, old, value) != CG_OK)
+        log_warn("msg=\"cannot end the retrain lease\" holder=%s", holder);
 }

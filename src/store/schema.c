@@ -213,6 +213,26 @@ static const char *const migrations[] = {
     ") STRICT;"
     "ALTER TABLE cases ADD COLUMN suggestions TEXT;"
     "ALTER TABLE cases ADD COLUMN category_reason TEXT;",
+    /* 5: programs that report through Open311 GeoReport v2, each known
+     * by a key kept only as its digest (like session tokens); and what
+     * such a report carried that a case has no column for: the client's
+     * own account and device, the e-mail address, a media URL that was
+     * not fetched, and the answers to the service's attributes (JSON
+     * {code: value or [values]}). */
+    "CREATE TABLE api_clients ("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " key_hash TEXT NOT NULL UNIQUE,"
+    " created_at INTEGER NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0"
+    ") STRICT;"
+    "CREATE TABLE open311_requests ("
+    " case_id INTEGER PRIMARY KEY REFERENCES cases(id),"
+    " client_id INTEGER NOT NULL REFERENCES api_clients(id),"
+    " account_id TEXT, device_id TEXT, email TEXT, media_url TEXT,"
+    " attributes TEXT"
+    ") STRICT;"
+    "CREATE INDEX cases_updated ON cases(updated_at);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

@@ -437,6 +437,9 @@ int store_training_cases(struct db *db, store_example_cb cb, void *ctx);
 /* The cases closed after `since`: examples the newest model has not
  * seen. */
 int64_t store_training_new(struct db *db, int64_t since);
+/* The cases closed since the newest model was trained (all the closed
+ * cases when there is none); -1 when the database cannot tell. */
+int64_t store_training_pending(struct db *db);
 
 /* Calls cb for each small class with its name and its keywords (comma-
  * separated, NULL for none), for matching a text before any model. */
@@ -455,5 +458,95 @@ int store_case_recategorize(struct db *db, int64_t id, const char *category,
 
 /* A row of the settings table; CG_ENOTFOUND when it is not set. */
 int store_setting_get(struct db *db, const char *key, char *out, size_t outlen);
+
+/* What store_model_train made. */
+struct model_trained {
+    struct model_info info; /* as stored, id included */
+    size_t n_features;      /* the n-grams it knows */
+    size_t bytes;           /* its size as stored */
+};
+
+struct cls_params;
+
+/*
+ * Learns a model with the parameters p (a struct cls_params) from all the
+ * closed cases and stores it as the newest, the one every server loads.
+ * With cv_folds (0 for none) and at least ten cases a fold, the model
+ * carries its cross-validated figures.  Its created_at is the moment the
+ * cases were read, so the cases closed while it learnt count as new.  On
+ * failure why says what went wrong, for an operator.
+ */
+int store_model_train(struct db *db, const struct cls_params *p,
+                      unsigned cv_folds, struct model_trained *out, char *why,
+                      size_t whylen);
+
+/*
+ * Takes the lease on retraining (setting classify.retrain_lease, "pid@host
+ * until <time>") for `seconds` from now, so that one server of those
+ * sharing a database retrains at a time.  Returns CG_OK when this holder
+ * has it, CG_ECONFLICT while another holder's lease runs; the value is
+ * replaced only if it still is the expired one read, so two servers racing
+ * cannot both win.
+ */
+int store_retrain_lease_take(struct db *db, const char *holder,
+                             int64_t seconds);
+/* Ends this holder's lease early, once the new model is stored. */
+void store_retrain_lease_drop(struct db *db, const char *holder);
+
+/* ---- Open311 clients and what their reports carried --------------------- */
+
+struct api_client {
+    int64_t id;
+    char name[NAME_LEN];
+    int64_t created_at;
+};
+
+/* Registers a client under the digest of its key (auth_token_digest). */
+int store_client_add(struct db *db, const char *name, const char *key_hash,
+                     int64_t now, int64_t *id);
+/* The enabled client with this key digest; CG_ENOTFOUND when none. */
+int store_client_by_key(struct db *db, const char *key_hash,
+                        struct api_client *out);
+
+/* What an Open311 report carried besides the case itself; any text may be
+ * NULL.  attributes is JSON text. */
+struct open311_extra {
+    const char *account_id;
+    const char *device_id;
+    const char *email;
+    const char *media_url;
+    const char *attributes;
+};
+
+int store_open311_put(struct db *db, int64_t case_id, int64_t client_id,
+                      const struct open311_extra *x);
+/* The media URL a client gave with case id; CG_ENOTFOUND when none. */
+int store_open311_media_url(struct db *db, int64_t case_id, char *out,
+                            size_t outlen);
+
+/* A GeoReport query: cases reported in [from, to], optionally updated in
+ * [updated_after, updated_before], of the listed small classes, open or
+ * closed, newest first. */
+struct open311_query {
+    const char *const *codes; /* small class codes; ncodes 0: any */
+    size_t ncodes;
+    int64_t from, to;
+    int64_t updated_after, updated_before; /* 0: no bound */
+    int status;                            /* -1 any, 0 open, 1 closed */
+    int64_t offset;
+    int limit;
+};
+
+#define OPEN311_MAX_CODES 32
+
+/* Fills ids[0 .. *n) with at most max case ids. */
+int store_open311_query(struct db *db, const struct open311_query *q,
+                        int64_t *ids, size_t max, size_t *n);
+/* The events in [from, to], oldest first, at most max, as a JSON array of
+ * {update_id, case_id, state, action, note, at, photo}; photo is the hash
+ * of the event's first photo or null.  Events of withdrawn, merged or
+ * unreported cases are left out, as in the public list. */
+json_t *store_open311_updates(struct db *db, int64_t from, int64_t to,
+                              size_t max);
 
 #endif

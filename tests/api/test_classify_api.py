@@ -6,17 +6,21 @@ has no model), and a model learnt from the demo city's closed cases by
 filing under the top suggestion, accepting automatically above the
 `classify.auto_accept` confidence with a note saying why, waiting for a
 dispatcher below it, and the dispatcher correcting the category when
-accepting.
+accepting; and the server retraining by itself once cases have closed
+since its model, under the lease that keeps servers sharing a database
+from training at the same time, and still stopping cleanly.
 """
 import os
 import re
 import shutil
 import sqlite3
 import tempfile
+import time
 
 import pytest
 
-from conftest import Api, err_of, make_demo, run, start_server, stop_server
+from conftest import (Api, City, err_of, make_case, make_demo, run,
+                      start_server, stop_server)
 
 GARBAGE = "小区门口垃圾堆了好几天没人清理，味道很大"
 
@@ -190,3 +194,102 @@ def test_bad_threshold_setting_falls_back_to_the_default(trained):
     s = trained.get("/api/v1/categories/suggest", "resident1",
                     params={"text": GARBAGE}).json()
     assert s["auto_accept"] == 0.85
+
+
+# ---- retraining in the background as cases close --------------------------
+
+def models(db):
+    with sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10) as c:
+        return c.execute("SELECT id, n_examples, created_at FROM models"
+                         " ORDER BY id").fetchall()
+
+
+def closed_count(db):
+    with sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10) as c:
+        return c.execute("SELECT COUNT(*) FROM cases"
+                         " WHERE state = 'closed'").fetchone()[0]
+
+
+def test_server_retrains_when_cases_close():
+    """A model from `civicgrid train --db`, a server told to look every
+    second and to learn again after one closed case: closing a case
+    through the API makes it store a newer model that has learnt it, with
+    nobody running `train`; the lease names the server that trained."""
+    tmp = tempfile.mkdtemp(prefix="civicgrid-retrain-")
+    db, blobs = make_demo(tmp)
+    r = run(["train", "--db", db])
+    assert r.returncode == 0, r.stderr
+    with sqlite3.connect(db, timeout=10) as c:
+        c.executemany("INSERT OR REPLACE INTO settings (key, value)"
+                      " VALUES (?, ?)",
+                      [("classify.retrain_every", "1"),
+                       ("classify.retrain_after", "1")])
+    proc, port, log = start_server(tmp, db, blobs)
+    try:
+        class Srv:
+            pass
+        s = Srv()
+        s.tmp, s.db, s.blobs, s.port = tmp, db, blobs, port
+        s.url = "http://127.0.0.1:%d" % port
+        api = Api(s)
+        # Nothing has closed since the model: the server leaves it be.
+        time.sleep(2.5)
+        assert [m[0] for m in models(db)] == [1]
+        first = models(db)[0]
+        make_case(api, City(api), state="closed",
+                  description="楼道里堆满了杂物，影响通行，请清理")
+        closed = closed_count(db)
+        assert closed == first[1] + 1
+        deadline = time.time() + 15
+        while time.time() < deadline and len(models(db)) < 2:
+            time.sleep(0.2)
+        got = models(db)
+        assert len(got) >= 2, "no model retrained within 15 s; see %s" % (
+            log.name)
+        assert got[1][0] == 2 and got[1][1] == closed
+        assert got[1][2] >= first[2]
+        # One look later there is nothing new to learn: no third model.
+        time.sleep(2.5)
+        assert len(models(db)) == 2
+        with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as c:
+            lease, = c.execute("SELECT value FROM settings WHERE key ="
+                               " 'classify.retrain_lease'").fetchone()
+        assert re.match(r"%d@\S+ until \d{4}-" % proc.pid, lease), lease
+    finally:
+        stop_server(proc, log)
+    with open(log.name, errors="replace") as f:
+        text = f.read()
+    assert text.count('msg="category model retrained" model=2') == 1, text
+    if not os.environ.get("KEEP_TMP"):
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_running_lease_keeps_another_server_from_training():
+    """Another server's lease that has not run out: this one, though it
+    has cases to learn from, leaves the training to the holder."""
+    tmp = tempfile.mkdtemp(prefix="civicgrid-lease-")
+    db, blobs = make_demo(tmp)
+    with sqlite3.connect(db, timeout=10) as c:
+        c.executemany("INSERT OR REPLACE INTO settings (key, value)"
+                      " VALUES (?, ?)",
+                      [("classify.retrain_every", "1"),
+                       ("classify.retrain_after", "1"),
+                       ("classify.retrain_lease",
+                        "1@elsewhere until 2999-01-01T00:00:00Z")])
+    proc, port, log = start_server(tmp, db, blobs)
+    try:
+        time.sleep(3)
+        assert models(db) == []
+        with sqlite3.connect(db, timeout=10) as c:
+            c.execute("UPDATE settings SET value ="
+                      " '1@elsewhere until 2000-01-01T00:00:00Z'"
+                      " WHERE key = 'classify.retrain_lease'")
+        deadline = time.time() + 15
+        while time.time() < deadline and not models(db):
+            time.sleep(0.2)
+        assert [m[0] for m in models(db)] == [1]
+        assert models(db)[0][1] == closed_count(db)
+    finally:
+        stop_server(proc, log)
+    if not os.environ.get("KEEP_TMP"):
+        shutil.rmtree(tmp, ignore_errors=True)
