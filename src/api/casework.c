@@ -1123,3 +1123,55 @@ out:
         db_rollback(db);
     return rc;
 }
+
+int
+casework_outside_note(struct app *a, int64_t case_id, const char *note,
+                      struct cw_error *err)
+{
+    struct db *db = store_db(a->store);
+    struct case_event ev;
+    struct case_row c;
+    struct lc_facts f;
+    enum case_state to;
+    const char *why = "";
+    bool own = !db_in_tx(db);
+    enum lc_result lr;
+    int rc;
+
+    if (own && db_begin(db) != CG_OK)
+        return fail(err, 503, "busy", "the database is busy; try again");
+    if (store_case_get(db, case_id, &c) != CG_OK) {
+        rc = fail(err, 404, "not_found", "there is no case %lld",
+                  (long long)case_id);
+        goto out;
+    }
+    memset(&f, 0, sizeof(f));
+    f.state = c.state;
+    f.by_platform = true;
+    f.has_note = note && *note;
+    lr = lifecycle_check(&lc_complaint, ACT_OUTSIDE_NOTE, &f, &to, &why);
+    if (lr != LC_OK) {
+        rc = lc_fail(err, lr, why);
+        goto out;
+    }
+    memset(&ev, 0, sizeof(ev));
+    ev.at = cgtime_now();
+    ev.actor_role = ROLE_RESIDENT; /* an outside system speaks for residents */
+    ev.action = ACT_OUTSIDE_NOTE;
+    ev.from = c.state;
+    ev.to = to;
+    ev.note = note;
+    rc = store_case_apply(db, &c, &ev, 0);
+    if (rc != CG_OK) {
+        rc = fail(err, rc == CG_ECONFLICT ? 409 : 500,
+                  rc == CG_ECONFLICT ? "conflict" : "internal",
+                  "the note could not be stored");
+        goto out;
+    }
+    if (own && db_commit(db) != CG_OK)
+        rc = fail(err, 500, "internal", "the note could not be stored");
+out:
+    if (own && rc != CG_OK)
+        db_rollback(db);
+    return rc;
+}

@@ -138,6 +138,12 @@ int casework_support(struct app *a, const struct cw_actor *who, int64_t case_id,
 const char *casework_support_refusal(const struct cw_actor *who,
                                      const struct case_row *c, int *status);
 
+/* Adds a note from an outside system (an Open311 client) to a case's
+ * history, as the platform, inside the caller's transaction if one is
+ * open; the case's state is unchanged. */
+int casework_outside_note(struct app *a, int64_t case_id, const char *note,
+                          struct cw_error *err);
+
 /* What the lifecycle table needs to know about the actor and the case
  * (the request's own fields left empty). */
 void casework_facts(const struct cw_actor *who, const struct case_row *c,

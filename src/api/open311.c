@@ -1059,19 +1059,27 @@ api_o311_updates(struct http_req *r)
 }
 
 /*
- * A client's update to a request.  A case changes only through its
- * lifecycle's actions, and none of them is a comment from outside, so an
- * update is refused (after the key and the request are checked) rather
- * than taken and never seen by the people handling the case.
+ * A client's update to a request.  It is kept in the case's history as a
+ * note from an outside system, for the people handling the case to read;
+ * the case's state changes only through their own actions, so a status the
+ * client sends is required but not applied.  An update_id the
+ * client sent before is refused, so a retry cannot add the note twice.
  */
 int
 api_o311_update_post(struct http_req *r)
 {
+    static const char *const required[] = {
+        "service_request_id", "update_id",   "status",
+        "updated_datetime",   "description",
+    };
     struct form f = {NULL, NULL, ""};
     struct api_client client;
-    struct case_row c;
-    const char *s;
-    int64_t id;
+    struct cw_error err;
+    struct db *db = api_db(r);
+    const char *s, *desc, *uid;
+    char note[4400];
+    int64_t id, when;
+    size_t i;
     int rc;
 
     if ((rc = read_form(r, &f)) != CG_OK)
@@ -1080,19 +1088,60 @@ api_o311_update_post(struct http_req *r)
                                 : http_query(r, "api_key");
     if ((rc = client_of(r, s, &client)) != CG_OK)
         goto out;
-    s = form_str(&f, "service_request_id");
-    if (!s || str_to_i64(s, 1, INT64_MAX, &id) != CG_OK) {
-        rc = fail(r, 400, "service_request_id is required");
+    for (i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (!form_str(&f, required[i])) {
+            rc = fail(r, 400, "%s is required", required[i]);
+            goto out;
+        }
+    if (str_to_i64(form_str(&f, "service_request_id"), 1, INT64_MAX, &id) !=
+        CG_OK) {
+        rc = fail(r, 404, "there is no request %.32s",
+                  form_str(&f, "service_request_id"));
         goto out;
     }
-    if (store_case_get(api_db(r), id, &c) != CG_OK || c.state == ST_NONE) {
-        rc = fail(r, 404, "there is no request %lld", (long long)id);
+    uid = form_str(&f, "update_id");
+    desc = form_str(&f, "description");
+    if (strlen(uid) > 64) {
+        rc = fail(r, 400, "update_id has more than 64 characters");
         goto out;
     }
-    rc = fail(r, 403,
-              "updates from clients are not accepted: a case changes only "
-              "through the actions of the people handling it; report a new "
-              "request instead");
+    if (str_utf8_len(desc, strlen(desc)) > DESC_MAX) {
+        rc = fail(r, 400, "description has more than %d characters", DESC_MAX);
+        goto out;
+    }
+    if (parse_date(form_str(&f, "updated_datetime"), &when) != CG_OK) {
+        rc = fail(r, 400,
+                  "updated_datetime must be a date-time with its "
+                  "time zone, e.g. 2026-03-01T13:46:00+08:00");
+        goto out;
+    }
+    /* The client's text as it wrote it; the event's action says where it
+     * came from. */
+    str_copy(note, sizeof(note), desc);
+    if (db_begin(db) != CG_OK) {
+        rc = fail(r, 503, "the database is busy; try again");
+        goto out;
+    }
+    rc = store_open311_update_put(db, client.id, uid, id);
+    if (rc == CG_ECONFLICT) {
+        db_rollback(db);
+        rc = fail(r, 400, "update_id %s was posted before", uid);
+        goto out;
+    }
+    if (rc == CG_OK &&
+        (rc = casework_outside_note(api_app(r), id, note, &err)) != CG_OK) {
+        db_rollback(db);
+        rc = fail(r, err.status == 404 ? 404 : 400, "%s", err.message);
+        goto out;
+    }
+    if (rc != CG_OK || db_commit(db) != CG_OK) {
+        db_rollback(db);
+        rc = fail(r, 500, "the update could not be stored");
+        goto out;
+    }
+    rc = answer(r, 200,
+                json_pack("[{s:s, s:n}]", "update_id", uid, "account_id"),
+                "service_request_updates");
 out:
     json_decref(f.fields);
     json_decref(f.attrs);

@@ -76,6 +76,13 @@ static const struct lc_rule complaint_rules[] = {
     /* A merged case keeps its state, so that the figures count one
      * problem once, but its history says what became of its parent. */
     {ACT_FOLLOW_PARENT, S(MERGED), ST_SAME, LC_BY_PLATFORM, LC_NEED_NOTE, 0},
+    /* What an outside system adds to a case is kept in its history for the
+     * people handling it; it changes nothing else. */
+    {ACT_OUTSIDE_NOTE,
+     S(SUBMITTED) | S(FILED) | S(DISPATCHED) | S(HANDLING) |
+         S(EXTENSION_PENDING) | S(HANDLED) | S(CLOSED) | S(REJECTED) |
+         S(WITHDRAWN) | S(SUSPENDED) | S(MERGED),
+     ST_SAME, LC_BY_PLATFORM, LC_NEED_NOTE, 0},
 };
 
 const struct lc_machine lc_complaint = {
@@ -124,6 +131,7 @@ static const char *const action_names[ACT__COUNT] = {
     [ACT_RATE] = "rate",
     [ACT_REOPEN] = "reopen",
     [ACT_FOLLOW_PARENT] = "follow_parent",
+    [ACT_OUTSIDE_NOTE] = "outside_note",
 };
 
 static const char *const action_labels[ACT__COUNT] = {
@@ -148,6 +156,7 @@ static const char *const action_labels[ACT__COUNT] = {
     [ACT_RATE] = "评价",
     [ACT_REOPEN] = "重新办理",
     [ACT_FOLLOW_PARENT] = "随主案件",
+    [ACT_OUTSIDE_NOTE] = "外部补充",
 };
 
 /* What the action does to a case, as a verb phrase that reads after
@@ -174,6 +183,7 @@ static const char *const action_verbs[ACT__COUNT] = {
     [ACT_RATE] = "rate",
     [ACT_REOPEN] = "reopen",
     [ACT_FOLLOW_PARENT] = "update along with its parent",
+    [ACT_OUTSIDE_NOTE] = "add a note from an outside system to",
 };
 
 static const char *const rating_names[] = {

@@ -62,6 +62,8 @@ enum case_action {
     ACT_REOPEN,
     ACT_FOLLOW_PARENT, /* the platform's own: a merged case notes its
                         * parent's close or reopening */
+    ACT_OUTSIDE_NOTE,  /* the platform's own: a note from an outside system
+                        * (an Open311 client) joins the case's history */
     ACT__COUNT
 };
 

@@ -203,3 +203,25 @@ store_open311_updates(struct db *db, int64_t from, int64_t to, size_t max)
     db_finalize(st);
     return arr;
 }
+
+int
+store_open311_update_put(struct db *db, int64_t client_id,
+                         const char *update_id, int64_t case_id)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "INSERT INTO open311_updates (client_id, update_id,"
+                    " case_id, created_at)"
+                    " VALUES (?, ?, ?, strftime('%s','now'))",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_int(st, 1, client_id);
+    db_bind_text(st, 2, update_id);
+    db_bind_int(st, 3, case_id);
+    rc = db_step(st);
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc;
+}

@@ -233,6 +233,15 @@ static const char *const migrations[] = {
     " attributes TEXT"
     ") STRICT;"
     "CREATE INDEX cases_updated ON cases(updated_at);",
+    /* 6: the updates Open311 clients post to a request, known by the
+     * client's own update_id so that one sent twice is recognised. */
+    "CREATE TABLE open311_updates ("
+    " client_id INTEGER NOT NULL REFERENCES api_clients(id),"
+    " update_id TEXT NOT NULL,"
+    " case_id INTEGER NOT NULL REFERENCES cases(id),"
+    " created_at INTEGER NOT NULL,"
+    " PRIMARY KEY (client_id, update_id)"
+    ") STRICT;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

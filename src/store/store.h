@@ -495,6 +495,11 @@ void store_retrain_lease_drop(struct db *db, const char *holder);
 
 /* ---- Open311 clients and what their reports carried --------------------- */
 
+/* Records that a client posted update_id to a case; CG_ECONFLICT when the
+ * client sent that update_id before. */
+int store_open311_update_put(struct db *db, int64_t client_id,
+                             const char *update_id, int64_t case_id);
+
 struct api_client {
     int64_t id;
     char name[NAME_LEN];

@@ -744,15 +744,6 @@ def update_fields(key, rid, update_id, status="OPEN", **kw):
     return f + list(kw.items())
 
 
-# A client's status update has no step in the case lifecycle yet (there is
-# no comment action for an outside system), so the server refuses it; these
-# tests hold the spec's behaviour and will pass once it exists.
-POST_UPDATES_MISSING = pytest.mark.xfail(
-    strict=True, reason="POST servicerequestupdates is not accepted yet: "
-    "the lifecycle has no step for an outside system's note")
-
-
-@POST_UPDATES_MISSING
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_update_and_list_it(o311, key, mine, fmt):
     uid = "conformance-%s-%d" % (fmt, os.getpid())
@@ -793,7 +784,6 @@ def test_post_update_needs_api_key(o311, key, mine, fmt):
                           f + [("api_key", "wrong-key-0000000000")]), fmt, 403)
 
 
-@POST_UPDATES_MISSING
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_post_update_bad_input(o311, key, mine, fmt):
     uid = "dup-%s-%d" % (fmt, os.getpid())

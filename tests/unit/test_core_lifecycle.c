@@ -59,6 +59,10 @@ static const struct step steps[] = {
      RATING_UNSATISFIED},
     /* The platform's own: no role may take it (see test_platform). */
     {"follow_parent", "merged", "", "same", RATING_NONE},
+    {"outside_note",
+     "submitted filed dispatched handling extension_pending handled closed "
+     "rejected withdrawn suspended merged",
+     "", "same", RATING_NONE},
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))
@@ -96,12 +100,14 @@ static const char *const action_names[ACT__COUNT] = {
     "rate",
     "reopen",
     "follow_parent",
+    "outside_note",
 };
 
 static const char *const action_labels[ACT__COUNT] = {
-    "上报", "立案", "驳回",   "派遣", "签收",     "处置反馈", "核查结案",
-    "返工", "撤回", "自处理", "退单", "申请延期", "批准延期", "驳回延期",
-    "挂账", "恢复", "合并",   "督办", "评价",     "重新办理", "随主案件",
+    "上报",     "立案",     "驳回",     "派遣",     "签收", "处置反馈",
+    "核查结案", "返工",     "撤回",     "自处理",   "退单", "申请延期",
+    "批准延期", "驳回延期", "挂账",     "恢复",     "合并", "督办",
+    "评价",     "重新办理", "随主案件", "外部补充",
 };
 
 static const char *const role_names[ROLE__COUNT] = {
@@ -382,6 +388,14 @@ static const struct platform_case platform_cases[] = {
     {"closed merged case follows again", ACT_FOLLOW_PARENT, ST_CLOSED, YES,
      LC_ESTATE, NULL},
     {"says why", ACT_FOLLOW_PARENT, ST_MERGED, NO, LC_EMISSING, "note"},
+    {"an outside note on an open case", ACT_OUTSIDE_NOTE, ST_HANDLING, YES,
+     LC_OK, NULL},
+    {"an outside note on a closed case", ACT_OUTSIDE_NOTE, ST_CLOSED, YES,
+     LC_OK, NULL},
+    {"an outside note needs its text", ACT_OUTSIDE_NOTE, ST_FILED, NO,
+     LC_EMISSING, "note"},
+    {"no note before the case exists", ACT_OUTSIDE_NOTE, ST_NONE, YES,
+     LC_ESTATE, NULL},
     {"the platform closes nothing by itself", ACT_CLOSE, ST_HANDLED, YES,
      LC_EROLE, "platform does not"},
 };
