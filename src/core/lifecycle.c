@@ -29,6 +29,10 @@ static enum lc_result check_needs(const struct lc_rule *r,
                                   const struct lc_facts *f, const char **why);
 static bool state_ok(const struct lc_rule *r, enum case_state s);
 static bool role_ok(const struct lc_rule *r, const struct lc_facts *f);
+static const char *name_at(const char *const *names, unsigned n, unsigned i,
+                           const char *dflt);
+static int name_index(const char *const *names, unsigned first, unsigned n,
+                      const char *s);
 
 /* One buffer per thread for the sentences that name states or roles. */
 static _Thread_local char why_buf[WHY_LEN];
@@ -454,68 +458,69 @@ rule_verb(enum case_action a)
     return action_verbs[a];
 }
 
+/* The name at index i of a table of n, or dflt past its end. */
+static const char *
+name_at(const char *const *names, unsigned n, unsigned i, const char *dflt)
+{
+    return i < n ? names[i] : dflt;
+}
+
+/* The index of s in a table of n names, from `first`; -1 if absent. */
+static int
+name_index(const char *const *names, unsigned first, unsigned n, const char *s)
+{
+    unsigned i;
+
+    for (i = first; s && i < n; i++)
+        if (strcmp(s, names[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
 const char *
 case_state_name(enum case_state s)
 {
-    if ((unsigned)s >= ST__COUNT)
-        return "unknown";
-    return state_names[s];
+    return name_at(state_names, ST__COUNT, (unsigned)s, "unknown");
 }
 
 const char *
 case_state_label_zh(enum case_state s)
 {
-    if ((unsigned)s >= ST__COUNT)
-        return "未知";
-    return state_labels[s];
+    return name_at(state_labels, ST__COUNT, (unsigned)s, "未知");
 }
 
 int
 case_state_parse(const char *s, enum case_state *out)
 {
-    unsigned i;
+    int i = name_index(state_names, 0, ST__COUNT, s);
 
-    if (s == NULL)
+    if (i < 0)
         return CG_EINVAL;
-    for (i = 0; i < ST__COUNT; i++) {
-        if (strcmp(s, state_names[i]) == 0) {
-            *out = (enum case_state)i;
-            return CG_OK;
-        }
-    }
-    return CG_EINVAL;
+    *out = (enum case_state)i;
+    return CG_OK;
 }
 
 const char *
 case_action_name(enum case_action a)
 {
-    if ((unsigned)a >= ACT__COUNT)
-        return "unknown";
-    return action_names[a];
+    return name_at(action_names, ACT__COUNT, (unsigned)a, "unknown");
 }
 
 const char *
 case_action_label_zh(enum case_action a)
 {
-    if ((unsigned)a >= ACT__COUNT)
-        return "未知";
-    return action_labels[a];
+    return name_at(action_labels, ACT__COUNT, (unsigned)a, "未知");
 }
 
 int
 case_action_parse(const char *s, enum case_action *out)
 {
-    unsigned i;
+    int i = name_index(action_names, 0, ACT__COUNT, s);
 
-    if (s == NULL)
+    if (i < 0)
         return CG_EINVAL;
-    for (i = 0; i < ACT__COUNT; i++) {
-        if (strcmp(s, action_names[i]) == 0) {
-            *out = (enum case_action)i;
-            return CG_OK;
-        }
-    }
-    return CG_EINVAL;
+    *out = (enum case_action)i;
+    return CG_OK;
 }
 
 /* RATING_NONE is named "none" for logs, but rating_parse() does not take
@@ -523,25 +528,18 @@ case_action_parse(const char *s, enum case_action *out)
 const char *
 rating_name(enum rating r)
 {
-    if ((unsigned)r >= NRATINGS)
-        return "unknown";
-    return rating_names[r];
+    return name_at(rating_names, NRATINGS, (unsigned)r, "unknown");
 }
 
 int
 rating_parse(const char *s, enum rating *out)
 {
-    unsigned i;
+    int i = name_index(rating_names, RATING_SATISFIED, NRATINGS, s);
 
-    if (s == NULL)
+    if (i < 0)
         return CG_EINVAL;
-    for (i = RATING_SATISFIED; i < NRATINGS; i++) {
-        if (strcmp(s, rating_names[i]) == 0) {
-            *out = (enum rating)i;
-            return CG_OK;
-        }
-    }
-    return CG_EINVAL;
+    *out = (enum rating)i;
+    return CG_OK;
 }
 
 bool
