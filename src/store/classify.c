@@ -266,25 +266,6 @@ store_case_recategorize(struct db *db, int64_t id, const char *category,
     return rc == DB_DONE ? CG_OK : rc < 0 ? rc : CG_EDB;
 }
 
-int
-store_setting_get(struct db *db, const char *key, char *out, size_t outlen)
-{
-    struct db_stmt *st;
-    int rc;
-
-    rc = db_prepare(db, "SELECT value FROM settings WHERE key = ?", &st);
-    if (rc != CG_OK)
-        return rc;
-    db_bind_text(st, 1, key);
-    rc = db_step(st);
-    if (rc == DB_ROW && !db_col_null(st, 0))
-        str_copy(out, outlen, db_col_text(st, 0));
-    else if (rc == DB_ROW || rc == DB_DONE)
-        rc = CG_ENOTFOUND;
-    db_finalize(st);
-    return rc == DB_ROW ? CG_OK : rc;
-}
-
 /* Copies one closed case into the examples. */
 static int
 example_add(const char *title, const char *description, const char *category,

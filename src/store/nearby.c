@@ -84,23 +84,14 @@ store_nearby_open(struct db *db, const char *category, double lon, double lat,
 static int
 setting_radius(struct db *db, const char *key, double *out)
 {
-    struct db_stmt *st;
-    double v = 0;
-    int rc;
+    char text[32];
+    double v;
 
-    rc = db_prepare(db, "SELECT value FROM settings WHERE key = ?", &st);
-    if (rc != CG_OK)
-        return rc;
-    db_bind_text(st, 1, key);
-    rc = db_step(st) == DB_ROW && !db_col_null(st, 0) &&
-                 str_to_double(db_col_text(st, 0), &v) == CG_OK && v >= 10 &&
-                 v <= 5000
-             ? CG_OK
-             : CG_ENOTFOUND;
-    db_finalize(st);
-    if (rc == CG_OK)
-        *out = v;
-    return rc;
+    if (store_setting_get(db, key, text, sizeof(text)) != CG_OK ||
+        str_to_double(text, &v) != CG_OK || v < 10 || v > 5000)
+        return CG_ENOTFOUND;
+    *out = v;
+    return CG_OK;
 }
 
 double

@@ -266,20 +266,8 @@ int
 store_level_deadline(struct db *db, const char *level, char *out, size_t outlen)
 {
     char key[64];
-    struct db_stmt *st;
-    int rc;
 
     if (str_fmt(key, sizeof(key), "deadline.%s", level) != CG_OK)
         return CG_EINVAL;
-    rc = db_prepare(db, "SELECT value FROM settings WHERE key = ?", &st);
-    if (rc != CG_OK)
-        return rc;
-    db_bind_text(st, 1, key);
-    rc = db_step(st);
-    if (rc == DB_ROW && !db_col_null(st, 0))
-        str_copy(out, outlen, db_col_text(st, 0));
-    else if (rc == DB_ROW)
-        rc = DB_DONE;
-    db_finalize(st);
-    return rc == DB_ROW ? CG_OK : rc == DB_DONE ? CG_ENOTFOUND : rc;
+    return store_setting_get(db, key, out, outlen);
 }

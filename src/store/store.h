@@ -30,6 +30,9 @@ void store_close(struct store *s);
 struct db *store_db(struct store *s);
 int store_migrate(struct db *db);
 
+/* A row of the settings table; CG_ENOTFOUND when it is not set. */
+int store_setting_get(struct db *db, const char *key, char *out, size_t outlen);
+
 /* ---- areas ------------------------------------------------------------ */
 
 enum area_level {
@@ -455,9 +458,6 @@ int store_case_set_suggestions(struct db *db, int64_t id,
  * reason; the caller holds the transaction that records the event. */
 int store_case_recategorize(struct db *db, int64_t id, const char *category,
                             const char *route_reason, const char *reason);
-
-/* A row of the settings table; CG_ENOTFOUND when it is not set. */
-int store_setting_get(struct db *db, const char *key, char *out, size_t outlen);
 
 /* What store_model_train made. */
 struct model_trained {
