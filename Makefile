@@ -64,6 +64,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(UNIT_OBJ)
 
 -include $(OBJ:.o=.d) $(MAIN:.o=.d)
 
+# Further targets (benchmarks, fuzzing, crash test) live beside the code
+# they drive, one fragment each.
+-include $(sort $(wildcard mk/*.mk))
+
 deps:
 	@scripts/install-deps.sh
 
