@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what civicgrid needs to build, run and test, when it is missing:
+# (usage: install-deps.sh [bench])
 # Debian packages with apt-get, the web UI's packages with npm.  Safe to run
 # again; does nothing when everything is there.
 set -euo pipefail
@@ -12,7 +13,17 @@ debs=(
     sqlite3 python3 python3-pytest python3-requests python3-jsonschema
     libxml2-utils
     chromium fonts-noto-cjk clang-format
+    libpq-dev postgresql
+    clang libclang-rt-14-dev
 )
+# Extra groups named on the command line: `install-deps.sh bench` adds the
+# load generator and the static server that benchmarks compare against.
+for group in "$@"; do
+    case "$group" in
+    bench) debs+=(wrk nginx-light) ;;
+    *) echo "install-deps: unknown group $group" >&2; exit 2 ;;
+    esac
+done
 missing=()
 for p in "${debs[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
