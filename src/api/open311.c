@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "api/app.h"
 #include "api/casework.h"
+#include "store/gazetteer.h"
 #include "auth/auth.h"
 #include "base/cgtime.h"
 #include "base/err.h"
@@ -26,6 +27,7 @@
 
 #define SPEC_URL       "http://wiki.open311.org/GeoReport_v2"
 #define DESC_MAX       4000 /* characters, as the spec says */
+#define ADDRESS_MAX    200  /* characters */
 #define RANGE_MAX      (90 * 86400)
 #define PAGE_MAX       1000
 #define IDS_MAX        100
@@ -58,6 +60,8 @@ static int keyword_of(const char *code, const char *name, const char *keywords,
 static int read_form(struct http_req *r, struct form *f);
 static int form_field(const char *name, const char *value, void *ctx);
 static const char *form_str(const struct form *f, const char *name);
+static int place_address(struct http_req *r, const char *address, char *code,
+                         size_t len);
 static int check_attrs(struct http_req *r, const struct form *f,
                        struct buf *extra);
 static int form_media(struct http_req *r, const char **hashes, char *store,
@@ -486,12 +490,35 @@ form_media(struct http_req *r, const char **hashes, char *store, size_t *n)
 
 /* ---- POST requests ------------------------------------------------------- */
 
+/* An address given only in words is placed on the area it names, as finely
+ * as its words allow: "回民区锦绣苑社区" lands on that community, without a
+ * point.  The case keeps the words as its address, so the people who take
+ * it in see exactly what the client sent. */
+static int
+place_address(struct http_req *r, const char *address, char *code, size_t len)
+{
+    int rc = store_area_by_text(api_db(r), address, code, len);
+
+    if (rc == CG_ENOTFOUND)
+        return fail(r, 400,
+                    "address_string names no district, street, community "
+                    "or grid of this city: give lat and long, or "
+                    "address_id (an area code)");
+    if (rc == CG_ECONFLICT)
+        return fail(r, 400,
+                    "address_string fits several areas of this city: name "
+                    "the street or community too, or give lat and long");
+    if (rc != CG_OK)
+        return fail(r, 500, "the address could not be looked up");
+    return CG_OK;
+}
+
 int
 api_o311_request_post(struct http_req *r)
 {
     const char *photos[PHOTOS_MAX], *code, *desc, *lat_s, *lon_s, *s;
     char hashes[PHOTOS_MAX * 65], name[256] = "", due[CGTIME_LEN];
-    char notice[320];
+    char notice[320], placed[CODE_LEN];
     struct form f = {NULL, NULL, ""};
     struct api_client client;
     struct open311_extra x;
@@ -530,6 +557,12 @@ api_o311_request_post(struct http_req *r)
         rc = fail(r, 400, "description has more than %d characters", DESC_MAX);
         goto out;
     }
+    s = form_str(&f, "address_string");
+    if (s && str_utf8_len(s, strlen(s)) > ADDRESS_MAX) {
+        rc = fail(r, 400, "address_string has more than %d characters",
+                  ADDRESS_MAX);
+        goto out;
+    }
     memset(&rep, 0, sizeof(rep));
     lat_s = form_str(&f, "lat");
     lon_s = form_str(&f, "long");
@@ -544,13 +577,14 @@ api_o311_request_post(struct http_req *r)
         rep.crs = GEO_WGS84;
     } else if (form_str(&f, "address_id")) {
         rep.area_code = form_str(&f, "address_id");
+    } else if ((s = form_str(&f, "address_string"))) {
+        if ((rc = place_address(r, s, placed, sizeof(placed))) != CG_OK)
+            goto out;
+        rep.area_code = placed;
     } else {
         rc = fail(r, 400,
-                  form_str(&f, "address_string")
-                      ? "address_string alone cannot be placed here: give "
-                        "lat and long, or address_id (an area code)"
-                      : "a location is required: lat and long, or "
-                        "address_id (an area code)");
+                  "a location is required: lat and long, "
+                  "address_id (an area code) or address_string");
         goto out;
     }
     /* The description keeps what the client wrote; the answers to the
@@ -558,10 +592,6 @@ api_o311_request_post(struct http_req *r)
     buf_puts(&text, desc ? desc : k.name);
     if ((rc = check_attrs(r, &f, &text)) != CG_OK)
         goto out;
-    if ((s = form_str(&f, "address_string")) && strlen(s) > 600) {
-        rc = fail(r, 400, "address_string is longer than 200 characters");
-        goto out;
-    }
     rep.address = form_str(&f, "address_string");
     if (form_str(&f, "first_name") || form_str(&f, "last_name")) {
         const char *first = form_str(&f, "first_name");

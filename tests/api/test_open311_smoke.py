@@ -224,3 +224,41 @@ def test_a_phone_sized_photo_fits_in_a_client_post(api, key, city):
     sid = r.json()[0]["service_request_id"]
     got = requests.get(api.url + "/open311/v2/requests/%s.json" % sid).json()
     assert got[0]["media_url"].endswith(".jpg")
+
+
+def test_address_in_words_is_placed_on_the_area_it_names(api, key, city):
+    """A client that knows only an address in words (no point) is placed on
+    the area the words name; words that name no area here are refused with
+    a reason, and nothing is filed."""
+    known = json_of(api.get(V2 + "/requests.json",
+                            params={"page_size": "1"}))[0]
+    grid_name, grid_code = known["address"], known["address_id"]
+    assert grid_name and grid_code
+    words = grid_name + "北门东侧垃圾桶旁"
+    r = post(api, data={"api_key": key, "service_code": city.general,
+                        "attribute[urgency]": "normal",
+                        "address_string": words,
+                        "description": "垃圾桶满了没人清运"})
+    assert r.status_code == 200, r.text
+    sid = json_of(r)[0]["service_request_id"]
+    got = json_of(api.get(V2 + "/requests/%s.json" % sid))[0]
+    assert got["address_id"] == grid_code
+    assert "lat" not in got or got["lat"] in (None, "")
+
+    before = len(json_of(api.get(V2 + "/requests.json",
+                                 params={"page_size": "1000"})))
+    for words, reason in [("123 Main Street, Boston", "names no"),
+                          ("门口", "names no")]:
+        r = post(api, data={"api_key": key, "service_code": city.general,
+                            "attribute[urgency]": "normal",
+                            "address_string": words})
+        assert r.status_code == 400, r.text
+        assert reason in json_of(r)[0]["description"]
+    r = post(api, data={"api_key": key, "service_code": city.general,
+                        "attribute[urgency]": "normal",
+                        "address_string": "路" * 201, "lat": "40.8",
+                        "long": "111.6"})
+    assert r.status_code == 400 and "200 characters" in r.text
+    after = len(json_of(api.get(V2 + "/requests.json",
+                                params={"page_size": "1000"})))
+    assert after == before
