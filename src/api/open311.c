@@ -62,6 +62,8 @@ static int form_field(const char *name, const char *value, void *ctx);
 static const char *form_str(const struct form *f, const char *name);
 static int place_address(struct http_req *r, const char *address, char *code,
                          size_t len);
+static int check_affected(struct http_req *r, json_t *answer, char *out,
+                          size_t len);
 static int check_attrs(struct http_req *r, const struct form *f,
                        struct buf *extra);
 static int form_media(struct http_req *r, const char **hashes, char *store,
@@ -214,24 +216,50 @@ api_o311_discovery(struct http_req *r)
     return answer(r, 200, v, "discovery");
 }
 
+/* Who an answer to the "affected" question can name, with the words the
+ * intake staff read. */
+static const struct {
+    const char *key, *name, *zh;
+} affected[] = {
+    {"residents", "居民 (residents)", "居民"},
+    {"pedestrians", "行人 (pedestrians)", "行人"},
+    {"vehicles", "车辆 (vehicles)", "车辆"},
+    {"elderly_children", "老人或儿童 (the elderly or children)", "老人或儿童"},
+    {"shops", "商户 (shops)", "商户"},
+};
+
+#define N_AFFECTED (sizeof(affected) / sizeof(affected[0]))
+
 /* The questions every service asks: how urgent it is (required, so a
- * hazard is never filed as routine) and anything else to add.  Both
- * answers are added to the case's description for the people who take
- * it in; they decide the level. */
+ * hazard is never filed as routine), who is affected (any of a list) and
+ * anything else to add.  The answers are added to the case's description
+ * for the people who take it in; they decide the level. */
 static json_t *
 service_attributes(void)
 {
-    return json_pack(
+    json_t *v, *values = json_array();
+    size_t i;
+
+    for (i = 0; i < N_AFFECTED; i++)
+        json_array_append_new(values,
+                              json_pack("{s:s, s:s}", "key", affected[i].key,
+                                        "name", affected[i].name));
+    v = json_pack(
         "[{s:b, s:s, s:s, s:s, s:b, s:s, s:i, s:[{s:s, s:s}, {s:s, s:s}]},"
+        " {s:b, s:s, s:s, s:s, s:b, s:s, s:i, s:o},"
         " {s:b, s:s, s:s, s:s, s:b, s:s, s:i}]",
         "variable", 1, "code", "urgency", "datatype", "singlevaluelist",
         "datatype_description", "", "required", 1, "description",
         "紧急程度 (urgency): is anyone in danger now?", "order", 1, "values",
         "key", "normal", "name", "一般 (normal)", "key", "urgent", "name",
         "紧急：有安全隐患 (urgent: a safety hazard)", "variable", 1, "code",
-        "details", "datatype", "text", "datatype_description",
-        "At most 2000 characters.", "required", 0, "description",
-        "补充说明 (further details)", "order", 2);
+        "affected", "datatype", "multivaluelist", "datatype_description",
+        "Any of the values, each once.", "required", 0, "description",
+        "受影响的人 (who is affected)", "order", 2, "values", values,
+        "variable", 1, "code", "details", "datatype", "text",
+        "datatype_description", "At most 2000 characters.", "required", 0,
+        "description", "补充说明 (further details)", "order", 3);
+    return v;
 }
 
 struct kw_ctx {
@@ -415,6 +443,43 @@ form_str(const struct form *f, const char *name)
     return json_string_value(json_object_get(f->fields, name));
 }
 
+/* Checks the answer to "affected": one value or a list, each a key of the
+ * list and none twice; writes their Chinese words, joined by "、", into
+ * out.  Answers the failure itself. */
+static int
+check_affected(struct http_req *r, json_t *answer, char *out, size_t len)
+{
+    json_t *one;
+    size_t i, k, n = json_is_array(answer) ? json_array_size(answer) : 1;
+    bool seen[N_AFFECTED] = {false};
+    struct buf b;
+    int rc = CG_OK;
+
+    buf_init(&b, len - 1);
+    for (i = 0; i < n && rc == CG_OK; i++) {
+        one = json_is_array(answer) ? json_array_get(answer, i) : answer;
+        for (k = 0; k < N_AFFECTED; k++)
+            if (json_is_string(one) &&
+                strcmp(json_string_value(one), affected[k].key) == 0)
+                break;
+        if (k == N_AFFECTED)
+            rc = fail(r, 400,
+                      "attribute[affected] takes residents, pedestrians, "
+                      "vehicles, elderly_children or shops");
+        else if (seen[k])
+            rc = fail(r, 400, "attribute[affected] names %s twice",
+                      affected[k].key);
+        else {
+            seen[k] = true;
+            buf_printf(&b, "%s%s", b.len ? "、" : "", affected[k].zh);
+        }
+    }
+    if (rc == CG_OK)
+        str_copy(out, len, b.len ? b.data : "");
+    buf_free(&b);
+    return rc;
+}
+
 /* Checks the answers to the service's attributes and writes them, as
  * lines for the case's description, into extra.  Unknown attributes are
  * kept (as the spec's adapters do) but only logged. */
@@ -423,6 +488,8 @@ check_attrs(struct http_req *r, const struct form *f, struct buf *extra)
 {
     json_t *urg = json_object_get(f->attrs, "urgency");
     json_t *det = json_object_get(f->attrs, "details");
+    json_t *aff = json_object_get(f->attrs, "affected");
+    char who[160] = "";
     const char *key;
     json_t *v;
 
@@ -442,14 +509,19 @@ check_attrs(struct http_req *r, const struct form *f, struct buf *extra)
                     "2000 characters");
     json_object_foreach(f->attrs, key, v)
     {
-        if (strcmp(key, "urgency") != 0 && strcmp(key, "details") != 0)
+        if (strcmp(key, "urgency") != 0 && strcmp(key, "details") != 0 &&
+            strcmp(key, "affected") != 0)
             log_warn("msg=\"open311 attribute not defined; kept\" code=%.64s",
                      key);
     }
+    if (aff && check_affected(r, aff, who, sizeof(who)) != CG_OK)
+        return CG_EINVAL;
     buf_printf(extra, "\n紧急程度：%s",
                strcmp(json_string_value(urg), "urgent") == 0
                    ? "紧急（有安全隐患）"
                    : "一般");
+    if (who[0])
+        buf_printf(extra, "\n受影响：%s", who);
     if (det)
         buf_printf(extra, "\n补充说明：%s", json_string_value(det));
     return CG_OK;

@@ -262,3 +262,29 @@ def test_address_in_words_is_placed_on_the_area_it_names(api, key, city):
     after = len(json_of(api.get(V2 + "/requests.json",
                                 params={"page_size": "1000"})))
     assert after == before
+
+
+def test_multivalue_answer_reaches_the_case(api, key, place, city):
+    """The "affected" question takes several answers; they reach the people
+    who take the case in, and a value off the list is refused."""
+    lat, lon = place
+    defn = json_of(api.get(V2 + "/services/%s.json" % city.general))
+    aff = [a for a in defn["attributes"] if a["code"] == "affected"][0]
+    assert aff["datatype"] == "multivaluelist" and not aff["required"]
+    keys = [v["key"] for v in aff["values"]]
+    assert "pedestrians" in keys and "elderly_children" in keys
+    base = [("api_key", key), ("service_code", city.general),
+            ("lat", str(lat)), ("long", str(lon)),
+            ("attribute[urgency]", "normal"), ("description", "路面塌陷")]
+    r = post(api, data=base + [("attribute[affected][]", "pedestrians"),
+                               ("attribute[affected][]", "elderly_children")])
+    assert r.status_code == 200, r.text
+    sid = json_of(r)[0]["service_request_id"]
+    case = api.case(int(sid))
+    assert "受影响：行人、老人或儿童" in case["description"], case
+    for bad in [[("attribute[affected][]", "dogs")],
+                [("attribute[affected][]", "shops"),
+                 ("attribute[affected][]", "shops")]]:
+        r = post(api, data=base + bad)
+        assert r.status_code == 400, r.text
+        assert "attribute[affected]" in json_of(r)[0]["description"]
