@@ -5,6 +5,7 @@
 #                   with the demo city, and serve it on 127.0.0.1:8080
 #   make test       everything CI runs (unit, API, browser; sanitizers)
 #   make unit       the C unit tests only
+#   make valgrind   the C unit tests under valgrind
 #   make SAN=1      build with AddressSanitizer and UBSan into build-san/
 
 CC      ?= cc

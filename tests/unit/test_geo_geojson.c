@@ -63,7 +63,7 @@ test_input_shapes_agree(void **state)
         "{\"type\":\"FeatureCollection\",\"features\":[" FEATURE_A "," FEATURE_B
         "]}";
     const char *array = "[" FEATURE_A "," FEATURE_B "]";
-    struct seen a, b, c;
+    struct seen a = {0}, b = {0}, c = {0};
     char err[256];
 
     (void)state;
@@ -102,7 +102,7 @@ test_rounding_and_conversion(void **state)
                       "39.90878]]]}}";
     char want[256], err[256];
     double lon, lat;
-    struct seen s;
+    struct seen s = {0};
 
     (void)state;
     assert_int_equal(read_text(fine, GEO_WGS84, &s, err, sizeof(err)), CG_OK);
@@ -175,7 +175,7 @@ test_bad_inputs(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char err[256] = "";
-        struct seen s;
+        struct seen s = {0};
         int rc = read_text(cases[i].text, GEO_WGS84, &s, err, sizeof(err));
 
         if (rc != CG_EINVAL || s.calls != 0 ||
