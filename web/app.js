@@ -7,6 +7,7 @@
 
 import { api, cached, setCsrf, sessionEvents, ApiError, hasSessionCookie, forgetSessionCookie } from './api.js';
 import { h, clear, toast, clearToasts } from './dom.js';
+import { liveStart, liveStop, liveState, onLiveState, onCaseChange } from './live.js';
 import { t, lang, setLang, onLangChange, applyDocumentLang, roleLabel, rememberNames } from './i18n.js';
 
 const STAFF = ['grid_worker', 'dispatcher', 'unit', 'supervisor', 'admin'];
@@ -82,6 +83,12 @@ function renderHeader() {
       h('span', { class: 'who-name' }, name),
       name === roleLabel(user.role) ? null : h('span', { class: 'role-chip' }, roleLabel(user.role))));
   }
+  if (user) {
+    const dot = h('span', { class: 'live-dot', id: 'live-dot', role: 'status',
+      title: t('live.' + liveState()), dataset: { state: liveState() } },
+    h('span', { class: 'sr-only' }, t('live.' + liveState())));
+    tools.append(dot);
+  }
   tools.append(langBtn);
   if (user) {
     tools.append(h('button', {
@@ -114,6 +121,7 @@ async function signOut() {
   session.user = null;
   setCsrf(null);
   forgetSessionCookie();
+  liveStop();
   clearToasts();
   go('#/signin');
 }
@@ -122,6 +130,43 @@ export function signedIn(answer) {
   session.user = answer.user;
   setCsrf(answer.csrf);
   clearToasts();
+  liveStart();
+}
+
+// Pages drawn again when a case they may show changes.
+const LIVE_PAGES = ['/queue', '/mine', '/stats', '/map'];
+let liveTimer = null;
+
+// Whether the person is in the middle of something on the page: typing,
+// a chosen file, an open dialog. Then the page waits for them.
+function busy(main) {
+  const a = document.activeElement;
+  if (a && main.contains(a) && /^(INPUT|TEXTAREA|SELECT)$/.test(a.tagName)) return true;
+  if (main.querySelector('dialog[open]')) return true;
+  for (const el of main.querySelectorAll('textarea, input[type=file]')) {
+    if (el.value) return true;
+  }
+  return false;
+}
+
+function onLive(change) {
+  if (!session.user) return;
+  const { path } = currentRoute();
+  const caseMatch = path.match(/^\/case\/(\d+)$/);
+  const relevant = LIVE_PAGES.includes(path) ||
+    (caseMatch && (change.case === 0 || Number(caseMatch[1]) === change.case));
+  if (!relevant) return;
+  clearTimeout(liveTimer);
+  liveTimer = setTimeout(function again() {
+    const main = document.getElementById('main');
+    if (busy(main)) {
+      liveTimer = setTimeout(again, 3000);
+      return;
+    }
+    const y = window.scrollY;
+    render().then(() => window.scrollTo(0, y));
+    if (caseMatch) toast(t('live.case.updated'), 'info');
+  }, path === '/stats' || path === '/map' ? 1500 : 500);
 }
 
 let cleanup = null;
@@ -188,8 +233,17 @@ async function start() {
     await render();
     document.getElementById('lang-switch')?.focus({ preventScroll: true });
   });
+  onCaseChange(onLive);
+  onLiveState((st) => {
+    const dot = document.getElementById('live-dot');
+    if (!dot) return;
+    dot.dataset.state = st;
+    dot.title = t('live.' + st);
+    dot.firstChild.textContent = t('live.' + st);
+  });
   sessionEvents.addEventListener('expired', () => {
     if (!session.user) return;
+    liveStop();
     session.user = null;
     forgetSessionCookie();
     toast(t('err.signin'), 'error');
@@ -210,6 +264,7 @@ async function start() {
       if (e.status === 401) forgetSessionCookie();
     }
   }
+  if (session.user) liveStart();
   if (lang() === 'en') await categoryNames();
   window.addEventListener('hashchange', render);
   if (!location.hash || location.hash === '#/') location.replace(homeFor(session.user));

@@ -23,6 +23,10 @@ const zh = {
   'nav.queue': '工作台',
   'nav.stats': '统计分析',
   'nav.signout': '退出',
+  'live.on': '实时更新已连接',
+  'live.connecting': '正在连接实时更新…',
+  'live.off': '实时更新未连接',
+  'live.case.updated': '案件有新进展，已刷新',
 
   'role.resident': '居民',
   'role.grid_worker': '网格员',
@@ -507,6 +511,10 @@ const en = {
   'nav.queue': 'Work queue',
   'nav.stats': 'Statistics',
   'nav.signout': 'Sign out',
+  'live.on': 'Live updates on',
+  'live.connecting': 'Connecting live updates…',
+  'live.off': 'Live updates off',
+  'live.case.updated': 'The case has moved on; shown afresh',
 
   'role.resident': 'Resident',
   'role.grid_worker': 'Grid worker',

@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "api/live.h"
 #include "base/cgtime.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -20,6 +21,7 @@ app_init(struct app *a, struct store *s)
     memset(a, 0, sizeof(*a));
     a->store = s;
     a->cal = calendar_new();
+    a->live = live_new();
     pthread_rwlock_init(&a->geo_lock, NULL);
     a->photo.max_bytes = 10 * 1024 * 1024;
     a->photo.max_pixels = 100000000; /* a 108-megapixel phone camera */
@@ -35,6 +37,7 @@ void
 app_free(struct app *a)
 {
     calendar_free(a->cal);
+    live_free(a->live);
     geo_index_free(a->geo);
     pthread_rwlock_destroy(&a->geo_lock);
 }

@@ -26,6 +26,7 @@ struct app {
     char city_code[CODE_LEN];
     char tile_url[256];
     int64_t session_ttl; /* seconds */
+    struct live *live;   /* the event streams of this server */
 };
 
 int app_init(struct app *a, struct store *s);

@@ -15,6 +15,7 @@
 
 #include "api/casework.h"
 #include "api/casework_int.h"
+#include "api/live.h"
 #include "base/cgtime.h"
 #include "base/err.h"
 #include "base/str.h"
@@ -299,6 +300,8 @@ casework_submit(struct app *a, const struct cw_actor *who,
     }
     if (own && db_commit(db) != CG_OK)
         rc = cw_fail(err, 500, "internal", "the case could not be stored");
+    else if (own)
+        live_case_changed(a->live, db, *id);
 out:
     if (own && rc != CG_OK)
         db_rollback(db);
@@ -537,6 +540,8 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     }
     if (own && db_commit(db) != CG_OK)
         rc = cw_fail(err, 500, "internal", "the change was not stored");
+    else if (own)
+        live_case_changed(a->live, db, case_id);
 out:
     if (own && rc != CG_OK)
         db_rollback(db);
@@ -594,6 +599,8 @@ casework_support(struct app *a, const struct cw_actor *who, int64_t case_id,
     }
     if (own && db_commit(db) != CG_OK)
         rc = cw_fail(err, 500, "internal", "your support was not stored");
+    else if (own)
+        live_case_changed(a->live, db, case_id);
 out:
     if (own && rc != CG_OK)
         db_rollback(db);

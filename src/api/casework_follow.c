@@ -7,6 +7,7 @@
 
 #include "api/casework.h"
 #include "api/casework_int.h"
+#include "api/live.h"
 #include "base/cgtime.h"
 #include "base/err.h"
 #include "base/log.h"
@@ -134,6 +135,8 @@ casework_outside_note(struct app *a, int64_t case_id, const char *note,
     }
     if (own && db_commit(db) != CG_OK)
         rc = cw_fail(err, 500, "internal", "the note could not be stored");
+    else if (own)
+        live_case_changed(a->live, db, case_id);
 out:
     if (own && rc != CG_OK)
         db_rollback(db);

@@ -18,6 +18,7 @@
 #include "api/api.h"
 #include "api/app.h"
 #include "api/casework.h"
+#include "api/live.h"
 #include "store/gazetteer.h"
 #include "auth/auth.h"
 #include "base/cgtime.h"
@@ -720,9 +721,9 @@ api_o311_request_post(struct http_req *r)
     else
         log_info("msg=\"open311 report refused\" client=%lld code=%s",
                  (long long)client.id, err.code);
-    if (rc == CG_OK)
-        rc = db_commit(api_db(r));
-    else
+    if (rc == CG_OK && (rc = db_commit(api_db(r))) == CG_OK)
+        live_case_changed(api_app(r)->live, api_db(r), id);
+    else if (rc != CG_OK)
         db_rollback(api_db(r));
     if (rc != CG_OK) {
         if (err.status)
@@ -1241,6 +1242,7 @@ api_o311_update_post(struct http_req *r)
         rc = fail(r, 500, "the update could not be stored");
         goto out;
     }
+    live_case_changed(api_app(r)->live, db, id);
     rc = answer(r, 200,
                 json_pack("[{s:s, s:n}]", "update_id", uid, "account_id"),
                 "service_request_updates");

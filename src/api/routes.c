@@ -3,6 +3,7 @@
  */
 #include "api/api.h"
 #include "api/app.h"
+#include "api/live.h"
 
 #define KB 1024
 #define MB (1024 * 1024)
@@ -13,6 +14,7 @@ const struct route api_routes[] = {
     {"POST", "/api/v1/session", api_session_create, ROUTE_JSON, 4 * KB},
     {"DELETE", "/api/v1/session", api_session_delete, ROUTE_AUTH, 0},
     {"GET", "/api/v1/me", api_me, ROUTE_AUTH, 0},
+    {"GET", "/api/v1/stream", api_stream, ROUTE_AUTH, 0},
     {"POST", "/api/v1/cases", api_cases_create,
      ROUTE_AUTH | ROUTE_JSON | ROUTE_UPLOAD, 32 * MB},
     {"GET", "/api/v1/cases", api_cases_list, ROUTE_AUTH, 0},

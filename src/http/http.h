@@ -21,6 +21,7 @@
 
 struct MHD_Connection;
 struct http_req;
+struct http_stream;
 
 typedef int (*http_handler)(struct http_req *r);
 
@@ -77,6 +78,7 @@ struct http_req {
     char set_cookie[2][256];
     int ncookies;
     bool answered;
+    struct http_stream *stream; /* an answer that stays open, if any */
 };
 
 struct http_app {
@@ -117,6 +119,22 @@ void http_set_cookie(struct http_req *r, const char *cookie);
 const char *http_header(struct http_req *r, const char *name);
 const char *http_query(struct http_req *r, const char *name);
 const char *http_cookie(struct http_req *r, const char *name);
+
+/*
+ * Server-sent events.  http_stream_open answers r with a stream that stays
+ * open (text/event-stream) and hands the caller a reference to it; pushes
+ * from any thread are sent as they come, and the connection holds no
+ * thread while it waits.  A push answers false once the reader has gone;
+ * the caller then lets go with http_stream_release.
+ */
+int http_stream_open(struct http_req *r, struct http_stream **out);
+bool http_stream_push(struct http_stream *s, const char *data, size_t len);
+bool http_stream_is_open(struct http_stream *s);
+/* Ends the stream after what is queued. */
+void http_stream_close(struct http_stream *s);
+void http_stream_release(struct http_stream *s);
+/* Streams being sent now, for the operator's figures. */
+size_t http_streams_count(void);
 
 /* Parses r->body as multipart/form-data into r->parts. */
 int http_parse_multipart(struct http_req *r, char *err, size_t errlen);

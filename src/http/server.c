@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "http/http.h"
+#include "http/stream.h"
 
 #if MHD_VERSION < 0x00097002
 typedef int MHD_RESULT;
@@ -68,7 +69,7 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
     }
     s->d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
-            MHD_USE_SUPPRESS_DATE_NO_CLOCK * 0,
+            MHD_ALLOW_SUSPEND_RESUME,
         (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)(app->threads ? app->threads : 4),
@@ -85,6 +86,11 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
         free(s);
         return CG_ERR;
     }
+    if (http_streams_start() != CG_OK) {
+        MHD_stop_daemon(s->d);
+        free(s);
+        return CG_ERR;
+    }
     *out = s;
     return CG_OK;
 }
@@ -94,6 +100,7 @@ http_server_stop(struct http_server *s)
 {
     if (!s)
         return;
+    http_streams_stop();
     MHD_stop_daemon(s->d);
     free(s);
 }
@@ -121,6 +128,7 @@ find_route(const struct http_app *app, struct http_req *r, bool *path_known)
 static void
 free_req(struct http_req *r)
 {
+    http_stream_abandon(r);
     buf_free(&r->body);
     json_decref(r->json);
     free(r->resp);
@@ -292,9 +300,19 @@ send_answer(struct http_server *s, struct http_req *r)
     int i;
 
     (void)s;
-    resp = MHD_create_response_from_buffer(r->resp_len, r->resp,
-                                           MHD_RESPMEM_MUST_FREE);
-    r->resp = NULL;
+    if (r->stream) {
+        resp = http_stream_response(r);
+        if (!resp) {
+            http_stream_abandon(r);
+            return MHD_NO;
+        }
+        /* A proxy must pass events on as they come, not gather them. */
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    } else {
+        resp = MHD_create_response_from_buffer(r->resp_len, r->resp,
+                                               MHD_RESPMEM_MUST_FREE);
+        r->resp = NULL;
+    }
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, "Content-Type",
