@@ -68,7 +68,7 @@ train_usage(FILE *out)
 {
     struct cls_params d;
 
-    cls_params_default(&d, CLS_LOGREG);
+    cls_params_default(&d, CLS_SVM);
     fprintf(out,
             "Usage: civicgrid train --csv FILE --model PATH [options]\n"
             "       civicgrid train --csv FILE --cv K [options]\n"
@@ -88,10 +88,16 @@ train_usage(FILE *out)
             "newest model, looking every classify.retrain_every\n"
             "seconds (600).\n\n"
             "Options (the defaults were chosen by cross-validation):\n"
-            "  --algo logreg|nb     logistic regression over TF-IDF "
-            "(default), or the\n"
+            "  --algo svm|logreg|nb linear SVMs over TF-IDF scaled by "
+            "naive Bayes ratios\n"
+            "                       (default with --csv), logistic "
+            "regression over TF-IDF\n"
+            "                       (default with --db, as the server "
+            "retrains), or the\n"
             "                       naive Bayes baseline (1-2-grams, "
-            "raw counts)\n"
+            "raw counts); each\n"
+            "                       sets the defaults of the options "
+            "below\n"
             "  --ngram N            longest character n-gram, 1 to 3 "
             "(default %u)\n"
             "  --subject-weight W   how many times a subject n-gram counts "
@@ -105,11 +111,20 @@ train_usage(FILE *out)
             "(default %g)\n"
             "  --eta X              logreg initial step size "
             "(default %g)\n"
-            "  --alpha X            nb smoothing (default %g)\n"
+            "  --alpha X            nb and svm ratio smoothing "
+            "(default %g)\n"
+            "  --c X                svm cost of a margin violation "
+            "(default %g)\n"
+            "  --nb-beta X          svm weight of the NB ratios, 0 to 1 "
+            "(default %g)\n"
+            "  --calibrate K        folds to fit the probabilities' "
+            "temperature on, 0 for\n"
+            "                       none (default %u)\n"
             "  --seed N             order of the examples and of the folds "
             "(default %llu)\n",
             d.ngram_max, d.subject_weight, d.min_df, d.max_features, d.epochs,
-            d.lambda, d.eta0, d.alpha, (unsigned long long)d.seed);
+            d.lambda, d.eta0, d.alpha, d.c, d.nb_beta, d.calibrate,
+            (unsigned long long)d.seed);
 }
 
 static void
@@ -219,11 +234,17 @@ parse_train(int argc, char **argv, struct train_opts *o)
     int i;
 
     memset(o, 0, sizeof(*o));
-    cls_params_default(p, CLS_LOGREG);
+    /* A deployment's models come from --db and from the server's own
+     * retraining (cmd/serve.c), which learns a logistic regression: --db
+     * learns the same so that one database holds one kind of model. */
+    cls_params_default(p, CLS_SVM);
+    for (i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--db") == 0)
+            cls_params_default(p, CLS_LOGREG);
     for (i = 1; i < argc; i++)
         if (strcmp(argv[i], "--algo") == 0 && i + 1 < argc) {
             if (cls_algo_parse(argv[i + 1], &p->algo) != CG_OK) {
-                fprintf(stderr, "train: --algo is logreg or nb\n");
+                fprintf(stderr, "train: --algo is svm, logreg or nb\n");
                 return CG_EINVAL;
             }
             cls_params_default(p, p->algo);
@@ -275,6 +296,15 @@ parse_train(int argc, char **argv, struct train_opts *o)
         else if (strcmp(a, "--alpha") == 0 &&
                  (rc = str_to_double(val, &x)) == CG_OK)
             p->alpha = x;
+        else if (strcmp(a, "--c") == 0 &&
+                 (rc = str_to_double(val, &x)) == CG_OK)
+            p->c = x;
+        else if (strcmp(a, "--nb-beta") == 0 &&
+                 (rc = str_to_double(val, &x)) == CG_OK)
+            p->nb_beta = x;
+        else if (strcmp(a, "--calibrate") == 0 &&
+                 (rc = str_to_i64(val, 0, 20, &v)) == CG_OK)
+            p->calibrate = (unsigned)v;
         else if (rc == CG_OK) {
             fprintf(stderr, "train: unexpected argument '%s'\n", a);
             return CG_EINVAL;

@@ -2,7 +2,8 @@
  * test_core_classify.c - the case classifier on small Chinese training
  * sets whose answers are clear: the suggested categories, their order and
  * probabilities, the model file round trip and its refusal of damaged
- * files, and texts with nothing or garbage to read.
+ * files, the models of the previous file format, the temperature that
+ * calibrates the probabilities, and texts with nothing or garbage to read.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -15,7 +16,10 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/str.h"
 #include "core/classify.h"
+
+static void check_guesses(const struct cls_guess *g, size_t n);
 
 #define ENV "环境保护"
 #define LAB "劳动和社会保障"
@@ -58,18 +62,49 @@ static const struct clear_case clear_cases[] = {
 
 #define NCLEAR (sizeof(clear_cases) / sizeof(clear_cases[0]))
 
+static const enum cls_algo algos[] = {CLS_SVM, CLS_LOGREG, CLS_NB};
+
+#define NALGOS (sizeof(algos) / sizeof(algos[0]))
+
+static struct cls_model *
+train_with(const struct cls_params *p)
+{
+    struct cls_model *m = NULL;
+    char why[200] = "";
+
+    if (cls_train(p, training, NTRAIN, &m, why, sizeof(why)) != CG_OK)
+        fail_msg("training failed: %s", why);
+    return m;
+}
+
 static struct cls_model *
 train(enum cls_algo algo)
 {
     struct cls_params p;
-    struct cls_model *m = NULL;
-    char why[200] = "";
 
     cls_params_default(&p, algo);
     p.min_df = 1; /* a dozen texts: every n-gram counts */
-    if (cls_train(&p, training, NTRAIN, &m, why, sizeof(why)) != CG_OK)
-        fail_msg("training failed: %s", why);
-    return m;
+    return train_with(&p);
+}
+
+/* The first suggestion for every clear case is the right one. */
+static void
+check_clear(const struct cls_model *m, const char *what)
+{
+    struct cls_guess g[3];
+    size_t i, n;
+
+    for (i = 0; i < NCLEAR; i++) {
+        const struct clear_case *c = &clear_cases[i];
+
+        n = cls_classify(m, c->subject, c->detail, g, 3);
+        assert_int_equal(n, 3);
+        check_guesses(g, n);
+        if (strcmp(g[0].label, c->want) != 0)
+            fail_msg("%s: '%s' '%s' gave %s (%.3f), want %s", what,
+                     c->subject ? c->subject : "(null)", c->detail, g[0].label,
+                     g[0].p, c->want);
+    }
 }
 
 /* Every guess list: best first, probabilities in [0, 1], sum <= 1. */
@@ -92,28 +127,100 @@ check_guesses(const struct cls_guess *g, size_t n)
 static void
 test_clear_cases(void **state)
 {
-    static const enum cls_algo algos[] = {CLS_LOGREG, CLS_NB};
-    struct cls_guess g[3];
-    size_t a, i, n;
+    size_t a;
 
     (void)state;
-    for (a = 0; a < 2; a++) {
+    for (a = 0; a < NALGOS; a++) {
         struct cls_model *m = train(algos[a]);
 
         assert_int_equal(cls_nclasses(m), 3);
+        check_clear(m, cls_algo_name(algos[a]));
+        cls_free(m);
+    }
+}
+
+/* The SVM's settings around its defaults: with or without the naive
+ * Bayes ratios, whatever the cost and the temperature, the clear cases
+ * stay clear. */
+static const struct svm_variant {
+    double c, nb_beta;
+    unsigned calibrate;
+} svm_variants[] = {
+    {3, 0, 5},      {3, 0.25, 5}, {3, 1, 5},    {0.1, 0.25, 5},
+    {100, 0.25, 5}, {3, 0.25, 0}, {3, 0.25, 2}, {3, 0.5, 12},
+};
+
+static void
+test_svm_variants(void **state)
+{
+    char what[80];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(svm_variants) / sizeof(svm_variants[0]); i++) {
+        const struct svm_variant *v = &svm_variants[i];
+        struct cls_params p;
+        struct cls_model *m;
+
+        cls_params_default(&p, CLS_SVM);
+        p.min_df = 1;
+        p.c = v->c;
+        p.nb_beta = v->nb_beta;
+        p.calibrate = v->calibrate;
+        m = train_with(&p);
+        str_fmt(what, sizeof(what), "svm C %g beta %g calibrate %u", v->c,
+                v->nb_beta, v->calibrate);
+        check_clear(m, what);
+        cls_free(m);
+    }
+}
+
+/*
+ * The temperature only sharpens or softens: a calibrated model suggests
+ * the same categories in the same order as the same model uncalibrated,
+ * and every log-ratio of two probabilities is multiplied by one and the
+ * same positive number.
+ */
+static void
+test_calibration_is_a_temperature(void **state)
+{
+    size_t a, i, k;
+
+    (void)state;
+    for (a = 0; a < 2; a++) {
+        struct cls_params p;
+        struct cls_model *raw, *cal;
+        double t = 0;
+
+        cls_params_default(&p, algos[a]);
+        p.min_df = 1;
+        p.calibrate = 0;
+        raw = train_with(&p);
+        p.calibrate = 4;
+        cal = train_with(&p);
         for (i = 0; i < NCLEAR; i++) {
             const struct clear_case *c = &clear_cases[i];
+            struct cls_guess g1[3], g2[3];
 
-            n = cls_classify(m, c->subject, c->detail, g, 3);
-            assert_int_equal(n, 3);
-            check_guesses(g, n);
-            if (strcmp(g[0].label, c->want) != 0)
-                fail_msg("%s: '%s' '%s' gave %s (%.3f), want %s",
-                         cls_algo_name(algos[a]),
-                         c->subject ? c->subject : "(null)", c->detail,
-                         g[0].label, g[0].p, c->want);
+            cls_classify(raw, c->subject, c->detail, g1, 3);
+            cls_classify(cal, c->subject, c->detail, g2, 3);
+            for (k = 0; k < 3; k++)
+                assert_string_equal(g1[k].label, g2[k].label);
+            for (k = 1; k < 3; k++) {
+                double r1 = log(g1[0].p / g1[k].p);
+                double r2 = log(g2[0].p / g2[k].p);
+
+                if (r1 < 1e-3)
+                    continue;
+                if (t == 0)
+                    t = r2 / r1;
+                assert_true(t > 0);
+                assert_true(fabs(r2 / r1 - t) < 1e-3 * t);
+            }
         }
-        cls_free(m);
+        assert_true(t > 0);
+        cls_free(raw);
+        cls_free(cal);
     }
 }
 
@@ -151,7 +258,6 @@ test_top_k(void **state)
 static void
 test_round_trip(void **state)
 {
-    static const enum cls_algo algos[] = {CLS_LOGREG, CLS_NB};
     struct cls_guess g1[3], g2[3];
     struct cls_model *m, *back;
     struct buf b, b2;
@@ -159,7 +265,7 @@ test_round_trip(void **state)
     size_t a, i, k;
 
     (void)state;
-    for (a = 0; a < 2; a++) {
+    for (a = 0; a < NALGOS; a++) {
         m = train(algos[a]);
         buf_init(&b, CLS_MAX_MODEL_BYTES);
         buf_init(&b2, CLS_MAX_MODEL_BYTES);
@@ -193,20 +299,94 @@ test_round_trip(void **state)
 static void
 test_deterministic(void **state)
 {
-    struct cls_model *m1 = train(CLS_LOGREG), *m2 = train(CLS_LOGREG);
-    struct buf b1, b2;
+    size_t a;
 
     (void)state;
-    buf_init(&b1, CLS_MAX_MODEL_BYTES);
-    buf_init(&b2, CLS_MAX_MODEL_BYTES);
-    assert_int_equal(cls_save(m1, &b1), CG_OK);
-    assert_int_equal(cls_save(m2, &b2), CG_OK);
-    assert_int_equal(b1.len, b2.len);
-    assert_memory_equal(b1.data, b2.data, b1.len);
-    cls_free(m1);
-    cls_free(m2);
-    buf_free(&b1);
-    buf_free(&b2);
+    for (a = 0; a < NALGOS; a++) {
+        struct cls_model *m1 = train(algos[a]), *m2 = train(algos[a]);
+        struct buf b1, b2;
+
+        buf_init(&b1, CLS_MAX_MODEL_BYTES);
+        buf_init(&b2, CLS_MAX_MODEL_BYTES);
+        assert_int_equal(cls_save(m1, &b1), CG_OK);
+        assert_int_equal(cls_save(m2, &b2), CG_OK);
+        assert_int_equal(b1.len, b2.len);
+        assert_memory_equal(b1.data, b2.data, b1.len);
+        cls_free(m1);
+        cls_free(m2);
+        buf_free(&b1);
+        buf_free(&b2);
+    }
+}
+
+/* FNV-1a 64, the model file's checksum, to forge files of version 1. */
+static uint64_t
+fnv1a(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+/*
+ * A model saved before the SVM existed (format version 1, the same layout)
+ * is still read and answers as it did; a version 1 file naming the SVM
+ * cannot exist and is refused.
+ */
+static void
+test_version1_models(void **state)
+{
+    static const struct {
+        enum cls_algo algo;
+        int loads;
+    } v1[] = {{CLS_LOGREG, 1}, {CLS_NB, 1}, {CLS_SVM, 0}};
+    size_t i, j, k;
+
+    (void)state;
+    for (i = 0; i < sizeof(v1) / sizeof(v1[0]); i++) {
+        struct cls_model *m = train(v1[i].algo), *back = NULL;
+        unsigned char *d;
+        struct buf b;
+        uint64_t h;
+        char why[200] = "";
+        int rc;
+
+        buf_init(&b, CLS_MAX_MODEL_BYTES);
+        assert_int_equal(cls_save(m, &b), CG_OK);
+        d = (unsigned char *)b.data;
+        assert_int_equal(d[8], 2); /* this build writes version 2 */
+        d[8] = 1;
+        h = fnv1a(d, b.len - 8);
+        for (k = 0; k < 8; k++)
+            d[b.len - 8 + k] = (unsigned char)(h >> (8 * k));
+        rc = cls_load(b.data, b.len, &back, why, sizeof(why));
+        if (!v1[i].loads) {
+            assert_int_equal(rc, CG_EINVAL);
+            assert_null(back);
+            assert_non_null(strstr(why, "impossible"));
+        } else {
+            assert_int_equal(rc, CG_OK);
+            for (j = 0; j < NCLEAR; j++) {
+                struct cls_guess g1[3], g2[3];
+
+                cls_classify(m, clear_cases[j].subject, clear_cases[j].detail,
+                             g1, 3);
+                cls_classify(back, clear_cases[j].subject,
+                             clear_cases[j].detail, g2, 3);
+                for (k = 0; k < 3; k++) {
+                    assert_string_equal(g1[k].label, g2[k].label);
+                    assert_true(g1[k].p == g2[k].p);
+                }
+            }
+        }
+        cls_free(back);
+        cls_free(m);
+        buf_free(&b);
+    }
 }
 
 enum damage { CUT, FLIP, SET_BYTE, APPEND };
@@ -227,8 +407,10 @@ static const struct corrupt_case corrupt_cases[] = {
     {"last byte missing", CUT, -1, 0, "cut short"},
     {"a byte too many", APPEND, 0, 0, "padded"},
     {"bad magic", SET_BYTE, 0, 'X', "not a civicgrid"},
-    {"future version", SET_BYTE, 8, 2, "version"},
+    {"future version", SET_BYTE, 8, 3, "version"},
+    {"version 0", SET_BYTE, 8, 0, "version"},
     {"unknown learner", SET_BYTE, 12, 9, "impossible"},
+    {"reserved not 0", SET_BYTE, 20, 1, "impossible"},
     {"n-grams of 9", SET_BYTE, 16, 9, "impossible"},
     {"one category", SET_BYTE, 32, 1, "impossible"},
     {"more n-grams", SET_BYTE, 36, 0xff, "cut short"},
@@ -240,7 +422,7 @@ static const struct corrupt_case corrupt_cases[] = {
 static void
 test_corrupt_refused(void **state)
 {
-    struct cls_model *m = train(CLS_LOGREG), *back;
+    struct cls_model *m = train(CLS_SVM), *back;
     struct buf good, bad;
     size_t i, at;
     char why[200];
@@ -295,21 +477,25 @@ static const struct odd_text odd_texts[] = {
 static void
 test_odd_texts(void **state)
 {
-    struct cls_model *m = train(CLS_LOGREG);
     struct cls_guess g[3];
-    size_t i, n;
+    size_t a, i, n;
 
     (void)state;
-    for (i = 0; i < sizeof(odd_texts) / sizeof(odd_texts[0]); i++) {
-        const struct odd_text *t = &odd_texts[i];
+    for (a = 0; a < 2; a++) {
+        struct cls_model *m = train(algos[a]);
 
-        n = cls_classify(m, t->subject, t->detail, g, 3);
-        assert_int_equal(n, 3);
-        check_guesses(g, n);
-        if (t->want && strcmp(g[0].label, t->want) != 0)
-            fail_msg("%s: %s, want %s", t->name, g[0].label, t->want);
+        for (i = 0; i < sizeof(odd_texts) / sizeof(odd_texts[0]); i++) {
+            const struct odd_text *t = &odd_texts[i];
+
+            n = cls_classify(m, t->subject, t->detail, g, 3);
+            assert_int_equal(n, 3);
+            check_guesses(g, n);
+            if (t->want && strcmp(g[0].label, t->want) != 0)
+                fail_msg("%s, %s: %s, want %s", cls_algo_name(algos[a]),
+                         t->name, g[0].label, t->want);
+        }
+        cls_free(m);
     }
-    cls_free(m);
 }
 
 struct bad_training {
@@ -351,9 +537,77 @@ test_bad_training(void **state)
     p.ngram_max = 4;
     assert_int_equal(cls_train(&p, training, NTRAIN, &m, why, sizeof(why)),
                      CG_EINVAL);
-    cls_params_default(&p, CLS_LOGREG);
-    p.lambda = 2.0;
-    assert_int_equal(cls_params_check(&p, why, sizeof(why)), CG_EINVAL);
+}
+
+/* Settings out of range, each refused with a reason naming it. */
+enum bad_field { ALGO, NGRAM, LAMBDA, COST, BETA, CALIBRATE };
+
+static const struct bad_param {
+    enum bad_field field;
+    double value;
+    const char *why;
+} bad_params[] = {
+    {ALGO, 7, "learner"},
+    {NGRAM, 0, "n-grams"},
+    {NGRAM, 4, "n-grams"},
+    {LAMBDA, 2.0, "regularisation"},
+    {COST, 0, "cost"},
+    {COST, -1, "cost"},
+    {COST, 1e7, "cost"},
+    {COST, NAN, "cost"},
+    {BETA, -0.1, "NB ratio"},
+    {BETA, 1.5, "NB ratio"},
+    {BETA, NAN, "NB ratio"},
+    {CALIBRATE, 1, "calibration"},
+    {CALIBRATE, 21, "calibration"},
+};
+
+static void
+test_bad_params(void **state)
+{
+    struct cls_params p;
+    char why[200];
+    size_t i;
+
+    (void)state;
+    cls_params_default(&p, CLS_SVM);
+    assert_int_equal(cls_params_check(&p, why, sizeof(why)), CG_OK);
+    for (i = 0; i < sizeof(bad_params) / sizeof(bad_params[0]); i++) {
+        const struct bad_param *b = &bad_params[i];
+
+        cls_params_default(&p, CLS_SVM);
+        if (b->field == ALGO)
+            p.algo = (enum cls_algo)b->value;
+        else if (b->field == NGRAM)
+            p.ngram_max = (unsigned)b->value;
+        else if (b->field == LAMBDA)
+            p.lambda = b->value;
+        else if (b->field == COST)
+            p.c = b->value;
+        else if (b->field == BETA)
+            p.nb_beta = b->value;
+        else
+            p.calibrate = (unsigned)b->value;
+        why[0] = '\0';
+        if (cls_params_check(&p, why, sizeof(why)) != CG_EINVAL ||
+            !strstr(why, b->why))
+            fail_msg("case %zu: reason '%s', want '%s'", i, why, b->why);
+    }
+}
+
+/* Every learner has a name that reads back as itself. */
+static void
+test_algo_names(void **state)
+{
+    enum cls_algo back;
+    size_t a;
+
+    (void)state;
+    for (a = 0; a < NALGOS; a++) {
+        assert_int_equal(cls_algo_parse(cls_algo_name(algos[a]), &back), CG_OK);
+        assert_int_equal(back, algos[a]);
+    }
+    assert_int_equal(cls_algo_parse("bayes", &back), CG_EINVAL);
 }
 
 /* Every case is scored once, and a top-3 hit counts every top-1 hit. */
@@ -363,21 +617,24 @@ test_cross_validation(void **state)
     struct cls_params p;
     struct cls_cv cv;
     char why[200];
+    size_t a;
 
     (void)state;
-    cls_params_default(&p, CLS_LOGREG);
-    p.min_df = 1;
-    assert_int_equal(
-        cls_cross_validate(&p, training, NTRAIN, 4, 7, &cv, why, sizeof(why)),
-        CG_OK);
-    assert_int_equal(cv.folds, 4);
-    assert_int_equal(cv.n, NTRAIN);
-    assert_true(cv.top3 >= cv.top1);
-    assert_int_equal(cv.top3, NTRAIN); /* three categories: always in */
-    assert_true(cv.top1 >= NTRAIN / 2);
-    assert_int_equal(
-        cls_cross_validate(&p, training, NTRAIN, 1, 7, &cv, why, sizeof(why)),
-        CG_EINVAL);
+    for (a = 0; a < NALGOS; a++) {
+        cls_params_default(&p, algos[a]);
+        p.min_df = 1;
+        assert_int_equal(cls_cross_validate(&p, training, NTRAIN, 4, 7, &cv,
+                                            why, sizeof(why)),
+                         CG_OK);
+        assert_int_equal(cv.folds, 4);
+        assert_int_equal(cv.n, NTRAIN);
+        assert_true(cv.top3 >= cv.top1);
+        assert_int_equal(cv.top3, NTRAIN); /* three categories: always in */
+        assert_true(cv.top1 >= NTRAIN / 2);
+        assert_int_equal(cls_cross_validate(&p, training, NTRAIN, 1, 7, &cv,
+                                            why, sizeof(why)),
+                         CG_EINVAL);
+    }
 }
 
 /* ---- the cold start: the catalogue's words ------------------------------ */
@@ -465,12 +722,17 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_clear_cases),
+        cmocka_unit_test(test_svm_variants),
+        cmocka_unit_test(test_calibration_is_a_temperature),
         cmocka_unit_test(test_top_k),
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_version1_models),
         cmocka_unit_test(test_corrupt_refused),
         cmocka_unit_test(test_odd_texts),
         cmocka_unit_test(test_bad_training),
+        cmocka_unit_test(test_bad_params),
+        cmocka_unit_test(test_algo_names),
         cmocka_unit_test(test_cross_validation),
         cmocka_unit_test(test_keywords_table),
         cmocka_unit_test(test_keywords_limits),
