@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "core/classify.h"
+#include "core/level.h"
 
 /* How often a server asks the database whether a newer model was
  * trained, in seconds: one indexed lookup, at most once a minute. */
@@ -32,6 +33,13 @@ struct keyclasses {
     size_t n, cap;
 };
 
+/* One candidate category with the weight each source gives it. */
+struct blend {
+    char code[16];
+    char name[NAME_LEN];
+    double pm, pk, p;
+};
+
 static void model_refresh(struct app *a);
 static size_t model_guess(char codes[][16], double *p, size_t max,
                           const char *title, const char *description,
@@ -41,6 +49,9 @@ static int keyclass_add(const char *code, const char *name,
 static void keyclasses_free(struct keyclasses *kc);
 static void suggest_keywords(struct app *a, const char *title,
                              const char *description, struct cw_suggest *out);
+static size_t blend_add(struct blend *b, size_t n, size_t max, const char *code,
+                        const char *name, double pm, double pk);
+static int blend_cmp(const void *x, const void *y);
 
 /*
  * The model this process classifies with, shared by the worker threads:
@@ -187,12 +198,55 @@ suggest_keywords(struct app *a, const char *title, const char *description,
     if (out->n) {
         out->by = CW_SUGGEST_KEYWORDS;
         str_fmt(out->reason, sizeof(out->reason),
-                "按类别名称关键词匹配：“%s” → %s %s（%.2f）；尚无学自已结案件的"
-                "模型",
-                g[0].word, out->top[0].code, out->top[0].name, out->top[0].p);
+                "按类别名称关键词匹配：“%s” → %s %s（%.2f）", g[0].word,
+                out->top[0].code, out->top[0].name, out->top[0].p);
         str_utf8_clean(out->reason);
     }
     keyclasses_free(&kc);
+}
+
+/*
+ * Both the model and the catalogue's words have a say.  A model learns
+ * only the categories it has seen closed: a deployment whose history is
+ * mostly hotline requests would file a gas leak under "urban
+ * construction" and send it to the wrong department, while the words
+ * "燃气泄漏" name the right class outright.  So the keywords' shares are
+ * mixed in with KEYWORD_WEIGHT; where no keyword matches the model speaks
+ * alone, and where there is no model the keywords do.
+ */
+#define KEYWORD_WEIGHT        0.5
+#define KEYWORD_WEIGHT_URGENT 0.75
+
+static size_t
+blend_add(struct blend *b, size_t n, size_t max, const char *code,
+          const char *name, double pm, double pk)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(b[i].code, code) == 0) {
+            b[i].pm += pm;
+            b[i].pk += pk;
+            return n;
+        }
+    if (n == max)
+        return n;
+    memset(&b[n], 0, sizeof(b[n]));
+    str_copy(b[n].code, sizeof(b[n].code), code);
+    str_copy(b[n].name, sizeof(b[n].name), name);
+    b[n].pm = pm;
+    b[n].pk = pk;
+    return n + 1;
+}
+
+static int
+blend_cmp(const void *x, const void *y)
+{
+    const struct blend *a = x, *b = y;
+
+    if (a->p != b->p)
+        return a->p > b->p ? -1 : 1;
+    return strcmp(a->code, b->code);
 }
 
 int
@@ -200,36 +254,78 @@ casework_suggest(struct app *a, const char *title, const char *description,
                  struct cw_suggest *out)
 {
     struct db *db = store_db(a->store);
-    char codes[MODEL_GUESSES][16];
-    double p[MODEL_GUESSES];
+    struct blend b[MODEL_GUESSES + CW_SUGGEST_MAX];
+    char codes[MODEL_GUESSES][16], mtop[NAME_LEN + 24] = "";
+    double p[MODEL_GUESSES], w, mp = 0;
     int64_t n_examples = 0;
+    struct cw_suggest kw;
     struct category k;
-    size_t n, i;
+    size_t n, nb = 0, i;
 
     memset(out, 0, sizeof(*out));
+    memset(&kw, 0, sizeof(kw));
     model_refresh(a);
     n = model_guess(codes, p, MODEL_GUESSES, title, description, out,
                     &n_examples);
     /* A category the catalogue no longer has is skipped, not filed. */
-    for (i = 0; i < n && out->n < CW_SUGGEST_MAX; i++) {
+    for (i = 0; i < n; i++) {
         if (store_category_get(db, codes[i], &k) != CG_OK || !k.parent[0])
             continue;
-        str_copy(out->top[out->n].code, sizeof(out->top[0].code), k.code);
-        str_copy(out->top[out->n].name, sizeof(out->top[0].name), k.name);
-        out->top[out->n].p = p[i];
-        out->n++;
+        if (nb == 0) {
+            str_fmt(mtop, sizeof(mtop), "%s %s", k.code, k.name);
+            mp = p[i];
+        }
+        nb = blend_add(b, nb, MODEL_GUESSES + CW_SUGGEST_MAX, k.code, k.name,
+                       p[i], 0);
     }
-    if (out->n) {
-        out->by = CW_SUGGEST_MODEL;
-        str_fmt(out->reason, sizeof(out->reason),
-                "模型 #%lld（学自 %lld 件已结案件）按文本判断：%s %s（%.2f）",
-                (long long)out->model_id, (long long)n_examples,
-                out->top[0].code, out->top[0].name, out->top[0].p);
-        str_utf8_clean(out->reason);
+    suggest_keywords(a, title, description, &kw);
+    if (nb == 0) {
+        *out = kw;
+        if (out->n) {
+            size_t len = strlen(out->reason);
+            str_copy(out->reason + len, sizeof(out->reason) - len,
+                     "；尚无学自已结案件的模型");
+            str_utf8_clean(out->reason);
+        }
         return CG_OK;
     }
-    out->model_id = out->model_trained_at = 0;
-    suggest_keywords(a, title, description, out);
+    for (i = 0; i < kw.n; i++)
+        nb = blend_add(b, nb, MODEL_GUESSES + CW_SUGGEST_MAX, kw.top[i].code,
+                       kw.top[i].name, 0, kw.top[i].p);
+    for (i = 0; i < nb; i++) {
+        enum case_level l = LEVEL_GENERAL;
+
+        w = kw.n ? KEYWORD_WEIGHT : 0;
+        /* Words that name a danger or an outage weigh more: sending a gas
+         * leak to the wrong desk costs more than a late answer. */
+        if (b[i].pk > 0 && store_category_get(db, b[i].code, &k) == CG_OK &&
+            level_parse(k.level, &l) == CG_OK && level_counts_clock(l))
+            w = KEYWORD_WEIGHT_URGENT;
+        b[i].p = (1 - w) * b[i].pm + w * b[i].pk;
+    }
+    qsort(b, nb, sizeof(b[0]), blend_cmp);
+    for (i = 0; i < nb && out->n < CW_SUGGEST_MAX; i++) {
+        str_copy(out->top[out->n].code, sizeof(out->top[0].code), b[i].code);
+        str_copy(out->top[out->n].name, sizeof(out->top[0].name), b[i].name);
+        out->top[out->n].p = b[i].p;
+        out->n++;
+    }
+    out->by = CW_SUGGEST_MODEL;
+    if (kw.n && strcmp(kw.top[0].code, out->top[0].code) == 0 && b[0].pm < mp)
+        /* The words overruled the model. */
+        str_fmt(out->reason, sizeof(out->reason),
+                "关键词与模型合判：%s %s（%.2f）。模型 #%lld（学自 %lld "
+                "件已结案件）首选 %s（%.2f），%s",
+                out->top[0].code, out->top[0].name, out->top[0].p,
+                (long long)out->model_id, (long long)n_examples, mtop, mp,
+                kw.reason);
+    else
+        str_fmt(out->reason, sizeof(out->reason),
+                "模型 #%lld（学自 %lld 件已结案件）按文本判断：%s %s（%.2f）%s",
+                (long long)out->model_id, (long long)n_examples,
+                out->top[0].code, out->top[0].name, out->top[0].p,
+                kw.n ? "，与类别关键词合判" : "");
+    str_utf8_clean(out->reason);
     return CG_OK;
 }
 

@@ -26,9 +26,9 @@ casework_deadline(struct app *a, const struct category *k,
 
     if (!k->limit_unit || k->limit[idx] <= 0)
         return calendar_add(a->cal, from, 5, LIMIT_DAYS);
-    /* A gas leak or an open manhole does not wait for Monday: emergencies
-     * count in clock hours, day and night. */
-    if (strcmp(k->level, "emergency") == 0 && k->limit_unit == 'h')
+    /* A gas leak does not wait for Monday, nor a flat without water:
+     * emergencies and outages count their hours day and night. */
+    if (k->limit_unit == 'h' && level_counts_clock(category_level(k)))
         return from + (int64_t)k->limit[idx] * 3600;
     return calendar_add(a->cal, from, k->limit[idx],
                         k->limit_unit == 'h' ? LIMIT_HOURS : LIMIT_DAYS);

@@ -10,9 +10,9 @@
  * taxonomy.
  *
  * Time limits come from local handbooks (立案结案标准) where they give
- * one; A is the strictest grid grade.  Emergencies are due in 2 working
- * hours, water, power, gas and heating in 24 working hours (three working
- * days), hotline requests in 7 (general) or 15 (complex) working days.
+ * one; A is the strictest grid grade.  Emergencies are due in 2 hours and
+ * water, power, gas and heating in 24 hours, both counted day and night;
+ * hotline requests in 7 (general) or 15 (complex) working days.
  */
 #include <stdio.h>
 #include <string.h>
@@ -147,6 +147,9 @@ static const struct seed_small smalls[] = {
      "闻到燃气异味或发现燃气管道、设施泄漏", "切断气源、排除泄漏并确认安全"},
     {"01083", "供暖不热", "Heating not warm enough", "dept-heating", UTIL,
      "供暖期内室温低于18℃或暖气不热", "室温达标并经居民确认"},
+    {"01084", "电线漏电", "Live wires or electrical leakage", "dept-power",
+     EMERG, "电线裸露、漏电、打火，或配电箱、变压器异常",
+     "断电或隔离并修复，确认无触电危险"},
     /* 02 交通设施类 */
     {"02004", "公交站设施异常", "Bus stop facility fault", "dept-transport",
      D235, F_PART, C_PART},
@@ -275,6 +278,9 @@ static const struct seed_small smalls[] = {
     {"06081", "树木砍伐咨询", "Questions about felled trees", "dept-landscape",
      D357, "居民对树木砍伐、移植的依据提出询问",
      "说明审批依据，张贴公示并告知补植计划"},
+    {"06082", "房屋围墙倒塌", "Collapsing building or wall", "dept-housing",
+     EMERG, "房屋、围墙、挡土墙开裂、倾斜或倒塌，危及人身安全",
+     "设置警戒、疏散并排险，确认安全"},
     /* 07 宣传广告类 */
     {"07001", "非法小广告", "Illegal small ads", "dept-sanitation", H4816,
      "张贴、涂写、刻画小广告", "小广告清除干净"},

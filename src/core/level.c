@@ -307,6 +307,12 @@ level_default_limit(enum case_level l, struct level_limit *out)
     *out = default_limits[l < LEVEL_COUNT ? l : LEVEL_GENERAL];
 }
 
+bool
+level_counts_clock(enum case_level l)
+{
+    return l == LEVEL_EMERGENCY || l == LEVEL_UTILITY;
+}
+
 int
 level_limit_parse(const char *s, struct level_limit *out)
 {

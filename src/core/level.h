@@ -71,6 +71,9 @@ struct level_limit {
 
 /* 2 clock hours, 24 clock hours, 7 and 15 working days. */
 void level_default_limit(enum case_level l, struct level_limit *out);
+/* Whether a category of this level counts its hours day and night: risks
+ * to life and outages do not wait for working time. */
+bool level_counts_clock(enum case_level l);
 
 /*
  * A limit as written in the settings: a number from 1 to 9999 and a unit,

@@ -6,7 +6,19 @@
 
 #include "base/err.h"
 #include "base/str.h"
+#include "core/level.h"
 #include "store/store.h"
+
+static bool hours_by_clock(const char *level);
+
+/* Whether a category's hours are counted day and night (see level.h). */
+static bool
+hours_by_clock(const char *level)
+{
+    enum case_level l;
+
+    return level && level_parse(level, &l) == CG_OK && level_counts_clock(l);
+}
 
 int
 store_category_get(struct db *db, const char *code, struct category *out)
@@ -118,10 +130,10 @@ store_category_tree(struct db *db)
                       "code", db_col_text(st, 0), "name", db_col_text(st, 2),
                       "name_en", db_col_text(st, 3), "unit", db_col_text(st, 4),
                       "level", db_col_text(st, 5), "deadline", "unit",
-                      db_col_null(st, 6)
-                          ? NULL
-                          : (db_col_text(st, 6)[0] == 'h' ? "working_hours"
-                                                          : "working_days"),
+                      db_col_null(st, 6)                   ? NULL
+                      : db_col_text(st, 6)[0] != 'h'       ? "working_days"
+                      : hours_by_clock(db_col_text(st, 5)) ? "clock_hours"
+                                                           : "working_hours",
                       "A", (json_int_t)db_col_int(st, 7), "B",
                       (json_int_t)db_col_int(st, 8), "C",
                       (json_int_t)db_col_int(st, 9), "file_condition",
