@@ -49,6 +49,8 @@ struct db;
 /* Strips a case (as store_case_json gives it) down to what anyone may see:
  * no reporter, no address, the place rounded to about 100 m. */
 void api_case_anonymise(struct db *db, json_t *o);
+/* Hides the numbers that identify a person in each event's note. */
+void api_events_mask(json_t *events);
 
 /* Open311 GeoReport v2 under /open311/v2/ (open311.c); the format is
  * the path's suffix, .xml or .json. */

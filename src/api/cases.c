@@ -24,6 +24,7 @@
 
 #define MAX_PHOTOS 9
 
+static void mask_text_field(json_t *o, const char *key);
 static int answer_cw(struct http_req *r, const struct cw_error *e);
 static void anonymise(struct db *db, json_t *o);
 static json_t *timeline(json_t *events, enum case_view view,
@@ -56,6 +57,8 @@ anonymise(struct db *db, json_t *o)
     size_t i;
     int guard = 0;
 
+    mask_text_field(o, "title");
+    mask_text_field(o, "description");
     json_object_del(o, "reporter");
     json_object_del(o, "address");
     json_object_del(o, "ref");
@@ -74,6 +77,31 @@ anonymise(struct db *db, json_t *o)
             return;
     json_object_set_new(
         o, "area", json_pack("{s:s, s:s}", "code", a.code, "name", a.name));
+}
+
+/* Hides the numbers that identify a person in a text member of o (see
+ * perm_mask_text): residents write their phone into the description. */
+static void
+mask_text_field(json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    char *copy;
+
+    if (!v || !strpbrk(v, "0123456789"))
+        return;
+    copy = str_dup(v);
+    if (perm_mask_text(copy) > 0)
+        json_object_set_new(o, key, json_string(copy));
+    free(copy);
+}
+
+void
+api_events_mask(json_t *events)
+{
+    json_t *ev;
+    size_t i;
+
+    json_array_foreach(events, i, ev) mask_text_field(ev, "note");
 }
 
 /* The same, for the other resources that show cases to anyone. */
@@ -98,6 +126,8 @@ timeline(json_t *events, enum case_view view, const struct case_row *c)
         if (view != VIEW_FULL && ((c->reporter_id && actor == c->reporter_id) ||
                                   (role && strcmp(role, "resident") == 0)))
             json_object_del(ev, "actor");
+        if (view != VIEW_FULL)
+            mask_text_field(ev, "note");
         json_object_del(ev, "actor_id");
     }
     return events;
@@ -137,6 +167,8 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
         anonymise(db, o);
         break;
     case VIEW_MASKED:
+        mask_text_field(o, "title");
+        mask_text_field(o, "description");
         if (json_string_value(json_object_get(rep, "phone"))) {
             perm_mask_phone(json_string_value(json_object_get(rep, "phone")),
                             masked, sizeof(masked));

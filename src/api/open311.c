@@ -840,6 +840,8 @@ request_json(struct http_req *r, int64_t id, bool ext)
         str_fmt(expl, sizeof(expl), "已合并到工单 %lld",
                 (long long)json_integer_value(json_object_get(c, "parent_id")));
     store_case_last_note(db, id, "handle", note, sizeof(note));
+    perm_mask_text(expl);
+    perm_mask_text(note);
     str_fmt(sid, sizeof(sid), "%lld", (long long)id);
     loc = json_object_get(c, "location");
     /* The spec allows 4,000 characters; the case may hold more once the
@@ -888,6 +890,7 @@ request_json(struct http_req *r, int64_t id, bool ext)
             json_object_set_new(o, "extended_attributes", ea);
         notes = json_array();
         ev = store_case_events(db, id);
+        api_events_mask(ev);
         for (i = 0; i < json_array_size(ev); i++) {
             json_t *e = json_array_get(ev, i);
             const char *act = json_string_value(json_object_get(e, "action"));
@@ -1129,6 +1132,7 @@ api_o311_updates(struct http_req *r)
                     "days");
     base_url(r, base, sizeof(base));
     ev = store_open311_updates(api_db(r), from, to, UPDATES_MAX);
+    api_events_mask(ev);
     out = json_array();
     json_array_foreach(ev, i, e)
     {

@@ -97,5 +97,15 @@ bool perm_allow(const struct principal *p, enum perm_op op,
 void perm_mask_phone(const char *phone, char *out, size_t outlen);
 /* A name with all but its first character hidden: 张** */
 void perm_mask_name(const char *name, char *out, size_t outlen);
+/*
+ * Free text (a description, a note) with the numbers that identify a person
+ * hidden in place: mobile and landline numbers, ID card and bank card
+ * numbers - every run of seven or more digits, an ID card's final X
+ * included.  Long runs keep their first three and last four digits
+ * (138****5678), shorter ones their last two.  Dates and house numbers
+ * are shorter and stay.  The text is changed in place; its length does
+ * not change.  Returns how many numbers were hidden.
+ */
+size_t perm_mask_text(char *text);
 
 #endif

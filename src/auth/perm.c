@@ -13,6 +13,8 @@
 #include "auth/auth.h"
 #include "base/str.h"
 
+static size_t digit_run(const char *s, size_t *ndigits);
+
 bool
 perm_in_scope(const struct principal *p, const char *area_path)
 {
@@ -148,4 +150,61 @@ perm_mask_name(const char *name, char *out, size_t outlen)
     }
     memcpy(out, name, first);
     memcpy(out + first, "**", 3);
+}
+
+/* A landline written with its area code, 0471-6512345: the two groups are
+ * one number. */
+static size_t
+digit_run(const char *s, size_t *ndigits)
+{
+    size_t i = 0, n = 0;
+
+    while (s[i] >= '0' && s[i] <= '9')
+        i++, n++;
+    if (s[0] == '0' && n >= 3 && n <= 4 && s[i] == '-' && s[i + 1] >= '0' &&
+        s[i + 1] <= '9') {
+        size_t j = i + 1, m = 0;
+
+        while (s[j] >= '0' && s[j] <= '9')
+            j++, m++;
+        if (m >= 7 && m <= 8) {
+            i = j;
+            n += m;
+        }
+    }
+    /* The check character of an ID card number. */
+    if (n == 17 && (s[i] == 'X' || s[i] == 'x'))
+        i++, n++;
+    *ndigits = n;
+    return i;
+}
+
+size_t
+perm_mask_text(char *text)
+{
+    size_t i = 0, len, n, k, seen, hidden = 0;
+
+    while (text[i]) {
+        if (!(text[i] >= '0' && text[i] <= '9')) {
+            i++;
+            continue;
+        }
+        len = digit_run(text + i, &n);
+        if (n >= 7) {
+            size_t keep_head = n >= 11 ? 3 : 0, keep_tail = n >= 11 ? 4 : 2;
+
+            for (k = 0, seen = 0; k < len; k++) {
+                char *c = &text[i + k];
+
+                if (*c == '-')
+                    continue;
+                if (seen >= keep_head && seen < n - keep_tail)
+                    *c = '*';
+                seen++;
+            }
+            hidden++;
+        }
+        i += len;
+    }
+    return hidden;
 }

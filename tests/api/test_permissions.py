@@ -2,6 +2,7 @@
 and a representative action; what residents and units see of personal
 data; every look at someone else's phone logged."""
 import pytest
+import requests
 
 from conftest import err_of, make_case
 
@@ -200,3 +201,23 @@ def test_admin_only_user_list(api):
         r = api.get("/api/v1/users", u)
         assert r.status_code == 403, (u, r.text)
         err_of(r)
+
+
+def test_numbers_in_the_text_are_hidden_from_those_without_need(api, city):
+    """Residents write their phone and ID number into the description; the
+    public view (other residents, Open311 readers) and the handling unit
+    see them hidden, the reporter and the intake staff see them whole."""
+    text = "我是3号楼502的张女士，电话13912345678，身份证11010519491231002X"
+    c = api.report("resident1", category=city.general, area=city.grid,
+                   description=text)
+    cid = c["id"]
+    assert api.case(cid, "resident1")["description"] == text
+    assert api.case(cid, "dispatcher")["description"] == text
+    other = api.case(cid, "resident2")["description"]
+    assert "13912345678" not in other and "139****5678" in other
+    assert "11010519491231002X" not in other and "002X" in other
+    assert "3号楼502" in other
+    pub = requests.get(api.url + "/open311/v2/requests/%d.json" % cid,
+                       timeout=30).json()[0]
+    assert "13912345678" not in pub["description"], pub
+    assert "139****5678" in pub["description"]

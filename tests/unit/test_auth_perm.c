@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "auth/auth.h"
+#include "base/str.h"
 
 #define STREET "/150100/150103/150103003/"
 #define GRID   "/150100/150103/150103003/150103003001/150103003001001/"
@@ -169,13 +170,46 @@ test_masks(void **state)
     }
 }
 
+struct text_row {
+    const char *in, *want;
+    size_t hidden;
+};
+
+static const struct text_row texts[] = {
+    {"我是3号楼502的张女士，电话13912345678，谢谢",
+     "我是3号楼502的张女士，电话139****5678，谢谢", 1},
+    {"座机0471-6512345或6512345", "座机047*-***2345或*****45", 2},
+    {"身份证11010519491231002X", "身份证110***********002X", 1},
+    {"卡号6222021234567890123", "卡号622************0123", 1},
+    {"2019-04-25 9:32 报修，50元", "2019-04-25 9:32 报修，50元", 0},
+    {"A2区景蓉华苑3栋", "A2区景蓉华苑3栋", 0},
+    {"", "", 0},
+    {"1234567", "*****67", 1},
+    {"123456", "123456", 0},
+};
+
+static void
+test_mask_text(void **state)
+{
+    char buf[128];
+    size_t i, n;
+
+    (void)state;
+    for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        str_copy(buf, sizeof(buf), texts[i].in);
+        n = perm_mask_text(buf);
+        if (strcmp(buf, texts[i].want) != 0 || n != texts[i].hidden)
+            fail_msg("row %zu: \"%s\" -> \"%s\" (%zu), want \"%s\" (%zu)", i,
+                     texts[i].in, buf, n, texts[i].want, texts[i].hidden);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_case_view),
-        cmocka_unit_test(test_case_action),
-        cmocka_unit_test(test_allow),
+        cmocka_unit_test(test_mask_text),   cmocka_unit_test(test_case_view),
+        cmocka_unit_test(test_case_action), cmocka_unit_test(test_allow),
         cmocka_unit_test(test_masks),
     };
 
