@@ -118,6 +118,7 @@ export async function request(path, opts = {}) {
 export const api = {
   get: (path, query, signal) => request(path, { query, signal }),
   post: (path, json, headers) => request(path, { method: 'POST', json, headers }),
+  patch: (path, json) => request(path, { method: 'PATCH', json }),
   del: (path) => request(path, { method: 'DELETE' }),
 };
 

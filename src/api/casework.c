@@ -429,7 +429,11 @@ effects(struct app *a, const struct cw_actor *who, const struct case_row *c,
                            (long long)act->target);
         if (!case_state_is_open(target.state) || target.state == ST_SUBMITTED)
             return cw_fail(err, 409, "invalid_target",
-                           "case %lld is %s; merge into a filed, open case",
+                           target.state == ST_SUBMITTED
+                               ? "case %lld is still waiting (%s): accept it "
+                                 "first, then merge into it"
+                               : "case %lld is %s; merge into a filed, open "
+                                 "case",
                            (long long)act->target,
                            case_state_name(target.state));
         *parent = target.id;

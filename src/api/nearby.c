@@ -85,6 +85,8 @@ api_cases_similar(struct http_req *r)
     struct category k;
     struct dedupe_input in;
     struct dedupe_verdict v;
+    struct cw_suggest sug;
+    bool guessed = false;
     double lon, lat, radius;
     int64_t limit = DEFAULT_LIMIT;
     size_t n = 0, nfound = 0, i;
@@ -93,14 +95,23 @@ api_cases_similar(struct http_req *r)
 
     if ((rc = parse_point(r, &lon, &lat)) != CG_OK)
         return rc;
-    if (!code || store_category_get(db, code, &k) != CG_OK || !k.parent[0])
-        return http_error(r, 422, "unknown_category",
-                          "give category, a small class code; see GET "
-                          "/api/v1/categories");
     if (text &&
         (strlen(text) > 4000 * 4 || str_utf8_len(text, strlen(text)) < 0))
         return http_error(r, 400, "invalid_query",
                           "text must be UTF-8 of at most 4000 characters");
+    /* A resident unsure of the category is the likeliest to file a
+     * duplicate: look under the category the report would be filed
+     * under. */
+    if (!code && text && *text) {
+        casework_suggest(api_app(r), NULL, text, &sug);
+        if (sug.n)
+            code = sug.top[0].code;
+        guessed = code != NULL;
+    }
+    if (!code || store_category_get(db, code, &k) != CG_OK || !k.parent[0])
+        return http_error(r, 422, "unknown_category",
+                          "give category, a small class code (see GET "
+                          "/api/v1/categories), or text to tell it from");
     if ((s = http_query(r, "limit")) &&
         str_to_i64(s, 1, MAX_LIMIT, &limit) != CG_OK)
         return http_error(r, 400, "invalid_query",
@@ -176,9 +187,9 @@ api_cases_similar(struct http_req *r)
         json_array_append_new(items, o);
     }
     rc = http_json(r, 200,
-                   json_pack("{s:o, s:I, s:s, s:f}", "items", items, "total",
-                             (json_int_t)nfound, "category", k.code, "radius_m",
-                             radius));
+                   json_pack("{s:o, s:I, s:s, s:f, s:b}", "items", items,
+                             "total", (json_int_t)nfound, "category", k.code,
+                             "radius_m", radius, "category_guessed", guessed));
 out:
     free(cands);
     free(found);

@@ -37,6 +37,8 @@ const struct route api_routes[] = {
     {"GET", "/api/v1/routing-rules", api_routing_rules_list, ROUTE_AUTH, 0},
     {"POST", "/api/v1/routing-rules", api_routing_rules_create,
      ROUTE_AUTH | ROUTE_JSON, 4 * KB},
+    {"PATCH", "/api/v1/routing-rules/{id}", api_routing_rules_update,
+     ROUTE_AUTH | ROUTE_JSON, 4 * KB},
     {"DELETE", "/api/v1/routing-rules/{id}", api_routing_rules_delete,
      ROUTE_AUTH, 0},
     {"GET", "/api/v1/routing/dry-run", api_routing_dry_run, ROUTE_AUTH, 0},

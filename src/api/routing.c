@@ -16,6 +16,7 @@
 #include "api/validate.h"
 #include "base/cgtime.h"
 #include "base/err.h"
+#include "base/log.h"
 #include "base/str.h"
 
 static json_t *rule_json(const struct routing_rule *r);
@@ -184,12 +185,57 @@ api_routing_rules_create(struct http_req *r)
     if (rc == CG_ECONFLICT)
         return http_error(r, 409, "duplicate_rule",
                           "rule #%lld already covers this category, area "
-                          "and grade; delete it first to change its unit",
-                          (long long)id);
+                          "and grade; change its unit instead (PATCH "
+                          "/api/v1/routing-rules/%lld)",
+                          (long long)id, (long long)id);
     if (rc != CG_OK || store_routing_get(db, id, &rule) != CG_OK)
         return http_error(r, 503, "unavailable",
                           "the rule was not stored; try again");
     return http_json(r, 201, rule_json(&rule));
+}
+
+/* The unit a rule sends its cases to is what changes as departments are
+ * reorganised; what the rule covers (category, area, grade) is its
+ * identity, and a rule that should cover something else is a new rule. */
+int
+api_routing_rules_update(struct http_req *r)
+{
+    static const struct field fields[] = {
+        {"unit", F_STRING, true, 1, 47},
+        {"note", F_STRING, false, 1, 200},
+        FIELDS_END,
+    };
+    struct db *db = api_db(r);
+    struct routing_rule rule;
+    struct principal p;
+    struct unit unit;
+    const char *why = "";
+    int rc;
+
+    api_principal(r, &p);
+    if (!perm_allow(&p, PERM_AREAS_EDIT, p.area_path, &why))
+        return http_error(r, 403, "forbidden", "%s", why);
+    if ((rc = validate_body(r, r->json, fields)) != CG_OK)
+        return rc;
+    if (store_routing_get(db, r->id, &rule) != CG_OK)
+        return http_error(r, 404, "not_found", "there is no rule %lld",
+                          (long long)r->id);
+    if (!may_edit(&p, rule.area_code[0] ? rule.area_path : NULL, &why))
+        return http_error(r, 403, "forbidden", "%s", why);
+    if (store_unit_by_code(db, body_str(r->json, "unit"), &unit) != CG_OK)
+        return http_error(r, 422, "unknown_unit",
+                          "there is no unit %.48s; see GET /api/v1/units",
+                          body_str(r->json, "unit"));
+    rc = store_routing_set_unit(db, r->id, unit.id, body_str(r->json, "note"));
+    if (rc == CG_ENOTFOUND)
+        return http_error(r, 404, "not_found", "there is no rule %lld",
+                          (long long)r->id);
+    if (rc != CG_OK || store_routing_get(db, r->id, &rule) != CG_OK)
+        return http_error(r, 503, "unavailable",
+                          "the rule was not changed; try again");
+    log_info("msg=\"routing rule changed\" rule=%lld unit=%s by=%lld",
+             (long long)r->id, unit.code, (long long)p.user_id);
+    return http_json(r, 200, rule_json(&rule));
 }
 
 int

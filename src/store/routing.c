@@ -199,6 +199,29 @@ store_routing_add(struct db *db, const struct routing_rule *r, const char *note,
 }
 
 int
+store_routing_set_unit(struct db *db, int64_t id, int64_t unit_id,
+                       const char *note)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db,
+                    "UPDATE routing_rules SET unit_id = ?,"
+                    " note = COALESCE(?, note) WHERE id = ?",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_int(st, 1, unit_id);
+    db_bind_text(st, 2, note);
+    db_bind_int(st, 3, id);
+    rc = db_step(st);
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return rc;
+    return db_changes(db) > 0 ? CG_OK : CG_ENOTFOUND;
+}
+
+int
 store_routing_delete(struct db *db, int64_t id)
 {
     struct db_stmt *st;

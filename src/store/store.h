@@ -158,6 +158,10 @@ int store_routing_get(struct db *db, int64_t id, struct routing_rule *out);
 int store_routing_add(struct db *db, const struct routing_rule *r,
                       const char *note, int64_t created_by, int64_t *id);
 /* CG_ENOTFOUND when there is no rule id. */
+/* Gives rule id another unit (and, when note is not NULL, another note);
+ * CG_ENOTFOUND when there is no such rule. */
+int store_routing_set_unit(struct db *db, int64_t id, int64_t unit_id,
+                           const char *note);
 int store_routing_delete(struct db *db, int64_t id);
 /* The rules that can apply somewhere under `scope_path` (those for
  * anywhere, for an area around the scope and for areas inside it), as a

@@ -263,3 +263,20 @@ def test_follow_parent_is_not_a_persons_action(api, city):
     r = api.act(child, "admin", "follow_parent", note="手工")
     assert r.status_code == 403, r.text
     assert "by hand" in err_of(r)["message"]
+
+
+def test_similar_without_a_category_looks_where_the_words_point(api, spot):
+    """A resident unsure of the category still sees the open case nearby:
+    the server looks under the category the words would be filed under."""
+    c = report_at(api, "resident1", spot, "01082",
+                  "2号楼一楼燃气泄漏，味道很大")
+    r = api.get("/api/v1/cases/similar", "resident2",
+                params={"lon": spot[0], "lat": spot[1],
+                        "text": "楼下燃气泄漏了，煤气味很大"})
+    assert r.status_code == 200, r.text
+    ans = r.json()
+    assert ans["category"] == "01082" and ans["category_guessed"] is True
+    assert c["id"] in [i["id"] for i in ans["items"]]
+    r = api.get("/api/v1/cases/similar", "resident2",
+                params={"lon": spot[0], "lat": spot[1]})
+    assert r.status_code == 422

@@ -330,3 +330,39 @@ def test_a_level_deadline_comes_from_the_settings(api, city):
     finally:
         with sqlite3.connect(api.srv.db, timeout=10) as db:
             db.execute("DELETE FROM settings WHERE key = 'deadline.utility'")
+
+
+def test_a_rule_changes_its_unit_in_place(api, city):
+    """Departments are reorganised: a rule keeps what it covers and sends
+    its cases to another unit from then on; only an administrator in scope
+    may change it, and only to a unit that exists."""
+    cat = city.category("垃圾")
+    r = api.post("/api/v1/routing-rules", "admin",
+                 json={"category": cat, "area": city.grid[:6],
+                       "unit": "dept-sanitation", "note": "初始"})
+    if r.status_code == 409:
+        rid = int(r.json()["error"]["message"].split("#")[1].split()[0])
+    else:
+        assert r.status_code == 201, r.text
+        rid = r.json()["id"]
+    r = api.req("PATCH", "/api/v1/routing-rules/%d" % rid, "admin",
+                json={"unit": "dept-enforcement"})
+    assert r.status_code == 200, r.text
+    rule = r.json()
+    assert rule["unit"]["code"] == "dept-enforcement"
+    assert rule["category"]["code"] == cat
+    dry = api.get("/api/v1/routing/dry-run", "admin",
+                  params={"category": cat, "area": city.grid}).json()
+    assert dry["unit"]["code"] == "dept-enforcement", dry
+    for user, body, status in [
+            ("dispatcher", {"unit": "dept-sanitation"}, 403),
+            ("admin", {"unit": "no-such-unit"}, 422),
+            ("admin", {}, 422),
+            ("admin", {"unit": "dept-sanitation", "category": "06"}, 400)]:
+        r = api.req("PATCH", "/api/v1/routing-rules/%d" % rid, user,
+                    json=body)
+        assert r.status_code == status, (user, body, r.text)
+    r = api.req("PATCH", "/api/v1/routing-rules/999999", "admin",
+                json={"unit": "dept-sanitation"})
+    assert r.status_code == 404
+    api.req("DELETE", "/api/v1/routing-rules/%d" % rid, "admin")

@@ -158,6 +158,20 @@ test('an admin adds a routing rule, sees it win the dry run and route a case, an
   assert.equal(seen.body.unit, UNIT_NAME, 'the case went to the rule\'s unit');
   assert.ok(seen.body.route_reason.startsWith(`规则 #${ruleId}：${CATEGORY}`), seen.body.route_reason);
 
+  // The sanitation department is reorganised: the rule keeps what it
+  // covers and sends to another unit; the list shows it at once.
+  await row.getByRole('button', { name: `改派规则 #${ruleId} 的处置单位` }).click();
+  const change = row.locator('form.change-unit');
+  await change.waitFor();
+  await change.getByLabel('处置单位', { exact: true }).selectOption('dept-enforcement');
+  await change.getByRole('button', { name: '保存' }).click();
+  await page.locator(`#routing-rules tr[data-rule-id="${ruleId}"] .col-unit`, { hasText: '城管执法局' }).waitFor();
+  await shot('routing-unit-changed');
+  const changed = await call(admin, 'GET', '/api/v1/routing-rules');
+  const rule = changed.body.items.find((x) => x.id === ruleId);
+  assert.equal(rule.unit.code, 'dept-enforcement');
+  assert.equal(rule.category.code, CATEGORY);
+
   // Delete the rule, after confirming; the dry run is asked again and falls
   // back to the category's department.
   await row.getByRole('button', { name: `删除规则 #${ruleId}` }).click();

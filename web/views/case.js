@@ -9,7 +9,7 @@ import { api, request, uploadPhoto, newKey, cached } from '../api.js';
 import { h, clear, field, errorBox, toast, uid } from '../dom.js';
 import { t, has, colon, stateLabel, actionLabel, roleLabel, ratingLabel, localName, fmtDateTime } from '../i18n.js';
 import { L, baseMap, pinIcon, areaLayer, GRID_MARK } from './map.js';
-import { stateBadge, loadUnits, categoryPicker } from './widgets.js';
+import { stateBadge, loadUnits, categoryPicker, caseTitle } from './widgets.js';
 import { PHOTO_ACCEPT, isPhotoType, shrink, UnreadablePhoto } from './photos.js';
 
 // The case's place from the district down (the city is the platform's
@@ -278,6 +278,13 @@ export function render(main, ctx) {
     add('case.area', areaPath(c.area));
     add('case.address', c.address);
     add('case.unit', c.unit);
+    if (c.level) {
+      add('case.level', h('span', null,
+        h('span', { class: 'badge level-' + c.level + (c.level === 'emergency' ? ' badge-danger'
+          : c.level === 'utility' ? ' badge-warn' : '') }, t('routing.level.' + c.level)),
+        isStaff && c.level_reason ? h('span', { class: 'level-reason' }, ' ' + c.level_reason) : null),
+      'level-row');
+    }
     add('case.reported', fmtDateTime(c.reported_at));
     add('case.due', c.due_at ? fmtDateTime(c.due_at) : '', c.overdue ? 'overdue' : '');
     add('case.closed', fmtDateTime(c.closed_at));
@@ -436,6 +443,33 @@ export function render(main, ctx) {
     if (needs.includes('target')) {
       target = h('input', { name: 'target', type: 'number', min: 1, inputmode: 'numeric', required: true });
       parts.push(field(t('form.target'), target));
+      // The open cases nearby that look like the same problem, one click
+      // each; a filed one can take the merge, one still waiting cannot.
+      const picks = h('div', { class: 'merge-picks', id: 'merge-picks', 'aria-live': 'polite' });
+      parts.push(picks);
+      if (c.location) {
+        api.get('/api/v1/cases/similar', {
+          lon: c.location.lon, lat: c.location.lat, category: c.category?.code,
+          text: c.description || undefined, limit: 8,
+        }).then((ans) => {
+          const items = (ans.items || []).filter((it) => it.id !== c.id);
+          if (!items.length) {
+            picks.append(h('p', { class: 'hint' }, t('merge.none')));
+            return;
+          }
+          picks.append(h('p', { class: 'hint' }, t('merge.pick')));
+          for (const it of items) {
+            const waiting = it.state === 'submitted';
+            picks.append(h('button', {
+              type: 'button', class: 'btn btn-sm merge-pick', dataset: { caseId: it.id },
+              disabled: waiting ? true : null,
+              title: waiting ? t('merge.waiting') : null,
+              onclick: () => { target.value = String(it.id); target.focus(); },
+            }, `#${it.id} ${caseTitle(it)} · ${t('similar.distance', { m: it.distance_m })}` +
+              (waiting ? ` · ${t('merge.waiting')}` : '')));
+          }
+        }).catch(() => { /* typing the number still works */ });
+      }
     }
     if (needs.includes('days')) {
       days = h('input', { name: 'days', type: 'number', min: 1, max: 60, value: '3', inputmode: 'numeric', required: true });

@@ -230,10 +230,29 @@ export function render(main, ctx) {
         clusterLayer.addLayer(m);
       }
     } else {
+      // Cases on one spot (a grid's centre, or the public view's rounded
+      // place) are fanned out around it, so each can be seen and clicked.
+      const spots = new Map();
+      for (const c of ans.cases) {
+        const key = `${c.lat.toFixed(5)},${c.lon.toFixed(5)}`;
+        if (!spots.has(key)) spots.set(key, []);
+        spots.get(key).push(c);
+      }
+      const placed = new Map();
+      for (const group of spots.values()) {
+        if (group.length === 1) { placed.set(group[0], [group[0].lat, group[0].lon]); continue; }
+        const centre = map.latLngToLayerPoint([group[0].lat, group[0].lon]);
+        const r = Math.min(60, 10 + 3 * group.length);
+        group.forEach((c, i) => {
+          const a = (2 * Math.PI * i) / group.length;
+          const ll = map.layerPointToLatLng(L.point(centre.x + r * Math.cos(a), centre.y + r * Math.sin(a)));
+          placed.set(c, [ll.lat, ll.lng]);
+        });
+      }
       for (const c of ans.cases) {
         heatPts.push({ lon: c.lon, lat: c.lat, weight: 1 });
         const bucket = c.overdue ? 'overdue' : (c.state === 'closed' || c.state === 'rejected') ? 'closed' : 'open';
-        const m = L.circleMarker([c.lat, c.lon], {
+        const m = L.circleMarker(placed.get(c), {
           radius: 7, fillColor: COLORS[bucket], fillOpacity: 0.9,
           color: c.overdue ? COLORS.overdue : '#ffffff', weight: c.overdue ? 4 : 2,
         });

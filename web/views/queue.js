@@ -121,6 +121,10 @@ export function render(main, ctx) {
           : null),
       h('span', { class: 'q-area' }, localName(c.area)),
       h('span', { class: 'q-state' }, stateBadge(c),
+        c.level === 'emergency' || c.level === 'utility'
+          ? h('span', { class: 'badge ' + (c.level === 'emergency' ? 'badge-danger' : 'badge-warn'),
+            dataset: { level: c.level } }, t('routing.level.' + c.level))
+          : null,
         c.escalated ? h('span', { class: 'badge badge-warn' }, t('list.escalated')) : null),
       h('span', { class: 'q-unit' }, c.unit || ''),
       h('span', { class: 'q-due' + (c.overdue ? ' overdue' : '') },

@@ -191,14 +191,16 @@ export function render(main, ctx) {
   async function findSimilar() {
     const seq = ++similarSeq;
     const category = cat.smallOnly();
-    if (onsite || !category || !point) {
+    const text = desc.value.trim();
+    // Without a category, the words tell the server which one to look in.
+    if (onsite || !point || (!category && text.length < 4)) {
       similarBox.hidden = true;
       return;
     }
     try {
       const ans = await api.get('/api/v1/cases/similar', {
-        lon: point.lon.toFixed(6), lat: point.lat.toFixed(6), category,
-        text: desc.value.trim() || undefined, limit: 5,
+        lon: point.lon.toFixed(6), lat: point.lat.toFixed(6), category: category || undefined,
+        text: text || undefined, limit: 5,
       });
       if (seq === similarSeq) drawSimilar(ans.items || [], Boolean(desc.value.trim()));
     } catch (_) {

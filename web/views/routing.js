@@ -209,10 +209,43 @@ export function render(main, ctx) {
         actions.append(h('span', { class: 'muted small', title: t('routing.readonly.why') }, t('routing.readonly')));
         return null;
       }
+      const change = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', dataset: { action: 'change-unit' },
+        'aria-label': t('routing.change.label', { id: r.id }), onclick: changeUnit }, t('routing.change'));
       const del = h('button', { type: 'button', class: 'btn btn-ghost btn-sm btn-del', dataset: { action: 'delete' },
         'aria-label': t('routing.delete.label', { id: r.id }), onclick: confirm }, t('routing.delete'));
-      actions.append(del);
-      return del;
+      actions.append(change, del);
+      return change;
+    }
+    // Another unit for the same rule: departments are reorganised, the
+    // rule's category, area and grade stay what they are.
+    function changeUnit() {
+      clear(actions);
+      const err = errorBox();
+      const select = unitPicker(err);
+      select.setDistrict(r.area?.code || '');
+      select.ready.then(() => { select.value = r.unit?.code || ''; });
+      const save = h('button', { type: 'submit', class: 'btn btn-primary btn-sm', dataset: { action: 'save-unit' } },
+        t('routing.change.save'));
+      const cancel = h('button', { type: 'button', class: 'btn btn-ghost btn-sm', onclick: () => idle().focus() },
+        t('routing.delete.no'));
+      const form = h('form', { class: 'change-unit', 'aria-label': t('routing.change.label', { id: r.id }) },
+        select.fieldEl, h('div', { class: 'form-buttons' }, save, cancel), err);
+      form.addEventListener('submit', async (ev) => {
+        ev.preventDefault();
+        if (!select.value) { err.show(t('routing.need.unit')); select.focus(); return; }
+        save.disabled = true;
+        try {
+          await api.patch(`/api/v1/routing-rules/${r.id}`, { unit: select.value });
+          toast(t('routing.changed', { id: r.id }), 'success');
+          await loadRules();
+          refreshDry();
+        } catch (e) {
+          save.disabled = false;
+          showError(err, e);
+        }
+      });
+      actions.append(form);
+      select.focus();
     }
     function confirm() {
       clear(actions);

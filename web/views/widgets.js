@@ -12,7 +12,9 @@ export function stateBadge(c) {
 
 export function caseTitle(c) {
   if (c.title) return c.title;
-  const d = (c.description || '').trim();
+  // The first line: what follows it may be the answers to a form's
+  // questions (紧急程度：一般), not the problem.
+  const d = (c.description || '').trim().split('\n')[0];
   return d.length > 40 ? d.slice(0, 40) + '…' : d;
 }
 
