@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"classify", cmd_classify, "suggest the categories of cases in a CSV"},
     {"dedupe-eval", cmd_dedupe_eval,
      "measure the duplicate suggestion on a US 311 export"},
+    {"backup", cmd_backup, "copy the database and photos while serving"},
+    {"restore", cmd_restore, "put a backup back (servers stopped)"},
 };
 
 static void

@@ -31,6 +31,7 @@ int api_units(struct http_req *r);
 int api_routing_rules_list(struct http_req *r);
 int api_routing_rules_create(struct http_req *r);
 int api_routing_rules_update(struct http_req *r);
+int api_metrics(struct http_req *r);
 int api_routing_rules_delete(struct http_req *r);
 int api_routing_dry_run(struct http_req *r);
 

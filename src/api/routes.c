@@ -10,6 +10,7 @@
 
 const struct route api_routes[] = {
     {"GET", "/healthz", api_healthz, 0, 0},
+    {"GET", "/metrics", api_metrics, 0, 0},
     {"GET", "/api/v1/config", api_config, 0, 0},
     {"POST", "/api/v1/session", api_session_create, ROUTE_JSON, 4 * KB},
     {"DELETE", "/api/v1/session", api_session_delete, ROUTE_AUTH, 0},

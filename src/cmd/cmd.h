@@ -44,6 +44,8 @@ int cmd_client(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_dedupe_eval(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
 
 /* The national category catalogue and the departments that own its
  * classes; safe to run again. */

@@ -79,6 +79,7 @@ struct http_req {
     int ncookies;
     bool answered;
     struct http_stream *stream; /* an answer that stays open, if any */
+    int64_t started_us;         /* http_metrics_clock() at arrival */
 };
 
 struct http_app {
@@ -135,6 +136,12 @@ void http_stream_close(struct http_stream *s);
 void http_stream_release(struct http_stream *s);
 /* Streams being sent now, for the operator's figures. */
 size_t http_streams_count(void);
+
+/* The request counters and latency histograms of this process, and its
+ * open connections and streams, in the Prometheus text format. */
+void http_metrics_write(struct buf *out);
+/* Whether the caller is on this machine (127.0.0.0/8). */
+bool http_peer_is_loopback(struct http_req *r);
 
 /* Parses r->body as multipart/form-data into r->parts. */
 int http_parse_multipart(struct http_req *r, char *err, size_t errlen);

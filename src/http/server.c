@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "http/http.h"
+#include "http/metrics.h"
 #include "http/stream.h"
 
 #if MHD_VERSION < 0x00097002
@@ -91,6 +92,7 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
         free(s);
         return CG_ERR;
     }
+    http_metrics_init(s->app.routes, s->app.nroutes, s->d);
     *out = s;
     return CG_OK;
 }
@@ -102,6 +104,7 @@ http_server_stop(struct http_server *s)
         return;
     http_streams_stop();
     MHD_stop_daemon(s->d);
+    http_metrics_free();
     free(s);
 }
 
@@ -150,6 +153,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
         r = xcalloc(1, sizeof(*r));
         *con_cls = r;
+        r->started_us = http_metrics_clock();
         r->conn = conn;
         r->app = s->app.ctx;
         r->method = method;
@@ -338,11 +342,17 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
+    struct http_req *r = *con_cls;
+
     (void)cls;
     (void)conn;
-    (void)toe;
-    if (*con_cls)
-        free_req(*con_cls);
+    if (r) {
+        http_metrics_count(
+            r->route,
+            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? r->status : 0,
+            r->started_us);
+        free_req(r);
+    }
     *con_cls = NULL;
 }
 

@@ -558,4 +558,13 @@ int store_open311_query(struct db *db, const struct open311_query *q,
 json_t *store_open311_updates(struct db *db, int64_t from, int64_t to,
                               size_t max);
 
+/* ---- operations --------------------------------------------------------- */
+
+typedef void (*store_ops_cb)(const char *state, int64_t cases, int64_t overdue,
+                             void *ctx);
+/* Calls cb once per case state present: its cases, and those of them open
+ * past their deadline at `now`. */
+int store_ops_case_counts(struct db *db, int64_t now, store_ops_cb cb,
+                          void *ctx);
+
 #endif
