@@ -6,6 +6,9 @@
 #   make test       everything CI runs (unit, API, browser; sanitizers)
 #   make unit       the C unit tests only
 #   make valgrind   the C unit tests under valgrind
+#   make fuzz       the fuzz targets, a minute each (fuzz/README.md)
+#   make crashtest  kill -9 under load, then check nothing was lost
+#   make hostile    hostile load, and what users see meanwhile
 #   make SAN=1      build with AddressSanitizer and UBSan into build-san/
 
 CC      ?= cc

@@ -41,6 +41,7 @@ const zh = {
   'signin.password': '密码',
   'signin.submit': '登录',
   'signin.busy': '正在登录…',
+  'signin.queued': '登录的人较多，正在排队…',
   'signin.demo': '演示账号（密码均为 {password}）：',
   'signin.demo.fill': '填入 {user}',
 
@@ -537,6 +538,7 @@ const en = {
   'signin.password': 'Password',
   'signin.submit': 'Sign in',
   'signin.busy': 'Signing in…',
+  'signin.queued': 'Many are signing in; waiting for a turn…',
   'signin.demo': 'Demo accounts (password {password} for all):',
   'signin.demo.fill': 'Use {user}',
 

@@ -24,6 +24,8 @@ make_decoy(void)
 }
 
 static json_t *user_json(struct http_req *r, const struct user *u);
+static void signin_slow(struct http_req *r);
+static int signin_checked(struct http_req *r);
 
 int
 api_healthz(struct http_req *r)
@@ -87,23 +89,50 @@ api_session_create(struct http_req *r)
         {"password", F_STRING, true, 1, 128},
         FIELDS_END,
     };
+    int64_t wait;
+    int rc;
+
+    if ((rc = validate_body(r, r->json, fields)) != CG_OK)
+        return rc;
+    wait = auth_throttle_wait(body_str(r->json, "username"), cgtime_now());
+    if (wait > 0) {
+        r->retry_after = (int)wait;
+        return http_error(r, 429, "too_many_attempts",
+                          "too many wrong passwords for this account; try "
+                          "again in %lld minutes",
+                          (long long)(wait + 59) / 60);
+    }
+    /* Hashing the password takes a worker of its own, so that a crowd
+     * signing in leaves the server's threads to everyone else; when the
+     * workers' queue is full the caller comes back in a second. */
+    if (http_defer(r, signin_slow) != CG_OK) {
+        r->retry_after = 1;
+        return http_error(r, 429, "too_many_signins",
+                          "many people are signing in at this moment; try "
+                          "again in a second");
+    }
+    return CG_OK;
+}
+
+/* The sign-in itself, on a sign-in worker. */
+static void
+signin_slow(struct http_req *r)
+{
+    (void)signin_checked(r);
+}
+
+static int
+signin_checked(struct http_req *r)
+{
     char hash[AUTH_HASH_LEN], token[AUTH_TOKEN_LEN], csrf[AUTH_TOKEN_LEN];
     char digest[AUTH_DIGEST_LEN], cookie[256], when[CGTIME_LEN];
     struct app *a = api_app(r);
     struct user u;
     const char *proto, *secure;
     json_t *who;
-    int64_t expires, wait;
+    int64_t expires;
     int rc;
 
-    if ((rc = validate_body(r, r->json, fields)) != CG_OK)
-        return rc;
-    wait = auth_throttle_wait(body_str(r->json, "username"), cgtime_now());
-    if (wait > 0)
-        return http_error(r, 429, "too_many_attempts",
-                          "too many wrong passwords for this account; try "
-                          "again in %lld minutes",
-                          (long long)(wait + 59) / 60);
     rc = store_user_by_name(api_db(r), body_str(r->json, "username"), &u, hash,
                             sizeof(hash));
     if (rc != CG_OK && rc != CG_ENOTFOUND)

@@ -23,6 +23,7 @@ int auth_init(void);
  * of milliseconds); further callers wait their turn. */
 int auth_password_hash(const char *password, char out[AUTH_HASH_LEN]);
 bool auth_password_verify(const char *hash, const char *password);
+
 /* A password a person may choose: 8 to 128 bytes. */
 int auth_password_check(const char *password, const char **why);
 

@@ -22,6 +22,7 @@ struct config {
     char log_level[16];
     char shared_data[512];
     unsigned threads;
+    unsigned per_address; /* connections one client address may hold */
 };
 
 /* Fills cfg from defaults, file and environment, then consumes the common

@@ -66,6 +66,15 @@ set_option(struct config *cfg, const char *name, const char *value,
         cfg->threads = (unsigned)n;
         return CG_OK;
     }
+    if (strcmp(name, "per-address") == 0) {
+        int64_t n;
+        if (str_to_i64(value, 1, 100000, &n) != CG_OK) {
+            fprintf(stderr, "%s: per-address must be 1 to 100000\n", source);
+            return CG_EINVAL;
+        }
+        cfg->per_address = (unsigned)n;
+        return CG_OK;
+    }
     for (i = 0; i < NOPTIONS; i++) {
         if (strcmp(options[i].name, name) != 0)
             continue;
@@ -137,6 +146,9 @@ config_usage(void)
     for (i = 0; i < NOPTIONS; i++)
         printf("  --%-12s %s\n", options[i].name, options[i].help);
     printf("  --%-12s %s\n", "threads", "worker threads (default 4)");
+    printf("  --%-12s %s\n", "per-address",
+           "connections one client address may hold (default 64; behind a "
+           "proxy, more than the proxy opens)");
     printf("  --%-12s %s\n", "config", "a configuration file");
 }
 
@@ -156,13 +168,16 @@ config_load(struct config *cfg, int *argc, char **argv)
     str_copy(cfg->log_level, sizeof(cfg->log_level), "info");
     str_copy(cfg->shared_data, sizeof(cfg->shared_data), "../shared/data");
     cfg->threads = 4;
+    cfg->per_address = 64;
     for (i = 1; i + 1 < *argc; i++)
         if (strcmp(argv[i], "--config") == 0)
             file = argv[i + 1];
     if (file && load_file(cfg, file) != CG_OK)
         return CG_EINVAL;
-    for (k = 0; k <= NOPTIONS; k++) {
-        const char *name = k < NOPTIONS ? options[k].name : "threads";
+    for (k = 0; k <= NOPTIONS + 1; k++) {
+        const char *name = k < NOPTIONS    ? options[k].name
+                           : k == NOPTIONS ? "threads"
+                                           : "per-address";
         char env[64], *p;
         const char *v;
         str_fmt(env, sizeof(env), "CIVICGRID_%s", name);

@@ -80,6 +80,8 @@ struct http_req {
     bool answered;
     struct http_stream *stream; /* an answer that stays open, if any */
     int64_t started_us;         /* http_metrics_clock() at arrival */
+    int retry_after;            /* seconds, sent as Retry-After when > 0 */
+    bool deferred;              /* answered later by a worker (http_defer) */
 };
 
 struct http_app {
@@ -95,6 +97,7 @@ struct http_app {
     size_t default_max_body;
     unsigned threads;
     unsigned max_connections;
+    unsigned per_address; /* connections one client address may hold */
     unsigned timeout_s;
 };
 
@@ -136,6 +139,16 @@ void http_stream_close(struct http_stream *s);
 void http_stream_release(struct http_stream *s);
 /* Streams being sent now, for the operator's figures. */
 size_t http_streams_count(void);
+
+/*
+ * Hands r to a worker of its own (a few of them, with a short queue), for
+ * work slow by design such as hashing a password: fn runs on the worker and
+ * answers r as a handler would, and the server's thread goes on serving
+ * other connections meanwhile.  CG_OK: the handler returns and the answer
+ * follows; CG_ECONFLICT: the queue is full, and the handler answers now.
+ */
+typedef void (*http_slow_fn)(struct http_req *r);
+int http_defer(struct http_req *r, http_slow_fn fn);
 
 /* The request counters and latency histograms of this process, and its
  * open connections and streams, in the Prometheus text format. */

@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "http/http.h"
+#include "http/defer.h"
 #include "http/metrics.h"
 #include "http/stream.h"
 
@@ -78,7 +79,8 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
         (unsigned)(app->max_connections ? app->max_connections : 1000),
         MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(app->timeout_s ? app->timeout_s : 30),
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned)(app->per_address ? app->per_address : 64),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->d) {
@@ -88,6 +90,12 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
         return CG_ERR;
     }
     if (http_streams_start() != CG_OK) {
+        MHD_stop_daemon(s->d);
+        free(s);
+        return CG_ERR;
+    }
+    if (http_defer_start(2, 32) != CG_OK) {
+        http_streams_stop();
         MHD_stop_daemon(s->d);
         free(s);
         return CG_ERR;
@@ -103,6 +111,7 @@ http_server_stop(struct http_server *s)
     if (!s)
         return;
     http_streams_stop();
+    http_defer_stop();
     MHD_stop_daemon(s->d);
     http_metrics_free();
     free(s);
@@ -234,6 +243,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     } else
         run(s, r);
     (void)version;
+    if (r->deferred && !r->answered)
+        return MHD_YES; /* resumed by the worker once it has answered */
     return send_answer(s, r);
 }
 
@@ -287,6 +298,11 @@ run(struct http_server *s, struct http_req *r)
         }
     }
     rc = rt->handler(r);
+    if (r->deferred && !r->answered) {
+        /* A worker answers it; the log line is the worker's. */
+        log_set_request_id(NULL);
+        return;
+    }
     if (!r->answered)
         http_error(r, 500, "internal", "the request was not answered (%s)",
                    cg_strerror(rc));
@@ -332,6 +348,11 @@ send_answer(struct http_server *s, struct http_req *r)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     for (i = 0; i < r->ncookies; i++)
         MHD_add_response_header(resp, "Set-Cookie", r->set_cookie[i]);
+    if (r->retry_after > 0) {
+        char v[16];
+        str_fmt(v, sizeof(v), "%d", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", v);
+    }
     ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     r->answered = true;

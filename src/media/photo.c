@@ -33,7 +33,11 @@ static const char MSG_BROKEN[] =
 static const char MSG_STORE[] =
     "the photo could not be stored; please try again later";
 
-static VipsImage *load_header(const void *data, size_t len, const char *type);
+static VipsImage *load_header(const void *data, size_t len, const char *type,
+                              double scale);
+static bool webp_size(const unsigned char *p, size_t len, uint64_t *w,
+                      uint64_t *h);
+static double webp_scale(uint64_t w, uint64_t h, int side);
 static int to_srgb8(VipsImage *in, VipsImage **out);
 static int fit_side(VipsImage *in, int side, VipsImage **out);
 static int encode_jpeg(VipsImage *in, void **jpeg, size_t *jpeg_len);
@@ -101,7 +105,8 @@ photo_ingest(const void *data, size_t len, const struct photo_limits *lim,
     char hash[HASH_HEX_LEN + 1], name[HASH_HEX_LEN + 16];
     char subdir[4096];
     const char *type;
-    uint64_t pixels;
+    uint64_t pixels, ww, wh;
+    double scale = 1.0;
     int rc = CG_EINVAL;
 
     if (err == NULL)
@@ -143,7 +148,23 @@ photo_ingest(const void *data, size_t len, const struct photo_limits *lim,
             goto out;
         }
     }
-    img = load_header(data, len, type);
+    /* libwebp decodes a whole frame at once, into a buffer of the size it
+     * is asked for: a WebP near the pixel limit would take over a gigabyte
+     * to be shrunk.  Its size is read here, and one larger than the
+     * stored photo is decoded already scaled down to about that size. */
+    if (strcmp(type, "webp") == 0 && webp_size(data, len, &ww, &wh)) {
+        if (ww * wh > lim->max_pixels) {
+            rc = CG_ETOOBIG;
+            str_fmt(err, errlen,
+                    "the photo is %llu x %llu pixels; the limit is %llu "
+                    "pixels",
+                    (unsigned long long)ww, (unsigned long long)wh,
+                    (unsigned long long)lim->max_pixels);
+            goto out;
+        }
+        scale = webp_scale(ww, wh, lim->max_side);
+    }
+    img = load_header(data, len, type, scale);
     if (img == NULL) {
         str_copy(err, errlen, MSG_BROKEN);
         goto out;
@@ -244,9 +265,10 @@ hash_ok(const char *hash)
 
 /* Opens the image with the loader of the sniffed type.  libvips reads only
  * the header here; pixels are decoded when something asks for them.  The
- * image refers to data, which must outlive it.  NULL if the header is bad. */
+ * image refers to data, which must outlive it.  A WebP is decoded at scale
+ * (1.0: full size).  NULL if the header is bad. */
 static VipsImage *
-load_header(const void *data, size_t len, const char *type)
+load_header(const void *data, size_t len, const char *type, double scale)
 {
     VipsImage *img = NULL;
     void *buf = (void *)data;
@@ -263,12 +285,59 @@ load_header(const void *data, size_t len, const char *type)
     else
         r = vips_webpload_buffer(buf, len, &img, "access",
                                  VIPS_ACCESS_SEQUENTIAL, "fail_on",
-                                 VIPS_FAIL_ON_ERROR, NULL);
+                                 VIPS_FAIL_ON_ERROR, "scale", scale, NULL);
     if (r != 0) {
         vips_failed("load");
         return NULL;
     }
     return img;
+}
+
+/* The canvas size a WebP states in its first chunk: a lossy ("VP8 ") or
+ * lossless ("VP8L") bitstream, or the extended header ("VP8X").  false if
+ * the bytes are none of these; the decoder then judges them. */
+static bool
+webp_size(const unsigned char *p, size_t len, uint64_t *w, uint64_t *h)
+{
+    uint32_t bits;
+
+    if (len >= 30 && memcmp(p + 12, "VP8 ", 4) == 0 && p[23] == 0x9d &&
+        p[24] == 0x01 && p[25] == 0x2a) {
+        *w = (uint64_t)((p[26] | p[27] << 8) & 0x3fff);
+        *h = (uint64_t)((p[28] | p[29] << 8) & 0x3fff);
+        return true;
+    }
+    if (len >= 25 && memcmp(p + 12, "VP8L", 4) == 0 && p[20] == 0x2f) {
+        bits = (uint32_t)p[21] | (uint32_t)p[22] << 8 | (uint32_t)p[23] << 16 |
+               (uint32_t)p[24] << 24;
+        *w = (bits & 0x3fff) + 1;
+        *h = (bits >> 14 & 0x3fff) + 1;
+        return true;
+    }
+    if (len >= 30 && memcmp(p + 12, "VP8X", 4) == 0) {
+        *w = 1 +
+             ((uint64_t)p[24] | (uint64_t)p[25] << 8 | (uint64_t)p[26] << 16);
+        *h = 1 +
+             ((uint64_t)p[27] | (uint64_t)p[28] << 8 | (uint64_t)p[29] << 16);
+        return true;
+    }
+    return false;
+}
+
+/* The decode scale that brings the long edge of a w x h picture down to
+ * side, but never the short edge below one pixel; 1.0 when it fits. */
+static double
+webp_scale(uint64_t w, uint64_t h, int side)
+{
+    uint64_t edge = w > h ? w : h, shortest = w > h ? h : w;
+    double scale;
+
+    if (side <= 0 || edge <= (uint64_t)side || shortest < 1)
+        return 1.0;
+    scale = (double)side / (double)edge;
+    if (scale * (double)shortest < 1.0)
+        scale = 1.0 / (double)shortest;
+    return scale < 1.0 ? scale : 1.0;
 }
 
 /* Brings any input to 8-bit sRGB without alpha, the only thing a JPEG

@@ -6,7 +6,7 @@ import re
 
 import requests
 
-LINE = re.compile(r'^([a-z_]+)(\{[^}]*\})? (-?[0-9.e+-]+|\+Inf)$')
+LINE = re.compile(r'^([a-z_]+)(\{(?:[^"}]|"[^"]*")*\})? (-?[0-9.e+-]+|\+Inf)$')
 
 
 def scrape(api):

@@ -488,6 +488,40 @@ test_metadata_stripped(void **state)
     free(stored.data);
 }
 
+/*
+ * libwebp decodes a whole frame at once.  A WebP much larger than the
+ * stored photo must be decoded already scaled down, or a 2 KB upload of
+ * 36 megapixels of black takes a 144 MB frame (6000 x 6000 x 4 bytes)
+ * while it is shrunk; several at once would exhaust the server.  libvips
+ * counts every pixel buffer it allocates, and that count's high-water
+ * mark must stay below one such frame.  The fixture was made with
+ *   vips black b.v 6000 6000 --bands 3
+ *   vips webpsave b.v black-6000.webp --lossless
+ */
+static void
+test_big_webp_decoded_small(void **state)
+{
+    const char *data = getenv("CIVICGRID_TEST_DATA");
+    const size_t frame = (size_t)6000 * 6000 * 4;
+    struct photo_info info;
+    char path[1024], err[256];
+    struct blob big;
+
+    (void)state;
+    snprintf(path, sizeof(path), "%s/photos/black-6000.webp",
+             data ? data : "tests/data");
+    big = read_file(path);
+    assert_int_equal(photo_ingest(big.data, big.len, &LIMITS, blob_dir, &info,
+                                  err, sizeof(err)),
+                     CG_OK);
+    assert_int_equal(info.width, LIMITS.max_side);
+    assert_int_equal(info.height, LIMITS.max_side);
+    if (vips_tracked_get_mem_highwater() >= frame)
+        fail_msg("libvips held %zu MiB of pixels at once",
+                 vips_tracked_get_mem_highwater() >> 20);
+    free(big.data);
+}
+
 static void
 test_same_photo_stored_once(void **state)
 {
@@ -549,6 +583,7 @@ main(void)
         cmocka_unit_test(test_ingest_table),
         cmocka_unit_test(test_metadata_stripped),
         cmocka_unit_test(test_same_photo_stored_once),
+        cmocka_unit_test(test_big_webp_decoded_small),
         cmocka_unit_test(test_path),
     };
 

@@ -1,7 +1,7 @@
 // Sign-in. The demo city ships with one account per role so that anyone
 // trying the platform can walk a case through its whole life.
 
-import { request, setCsrf } from '../api.js';
+import { request, setCsrf, ApiError } from '../api.js';
 import { h, field, errorBox } from '../dom.js';
 import { t } from '../i18n.js';
 
@@ -34,9 +34,21 @@ export function render(main, ctx) {
     submit.disabled = true;
     submit.textContent = t('signin.busy');
     try {
-      const ans = await request('/api/v1/session', {
-        method: 'POST', json: { username: username.value.trim(), password: password.value },
-      });
+      // A crowd signing in at once is asked to come back in a second: the
+      // page does so by itself a few times before it says anything.
+      let ans;
+      for (let tries = 0; ; tries += 1) {
+        try {
+          ans = await request('/api/v1/session', {
+            method: 'POST', json: { username: username.value.trim(), password: password.value },
+          });
+          break;
+        } catch (e) {
+          if (!(e instanceof ApiError) || e.code !== 'too_many_signins' || tries >= 8) throw e;
+          submit.textContent = t('signin.queued');
+          await new Promise((ok) => setTimeout(ok, 600 + Math.random() * 800));
+        }
+      }
       setCsrf(ans.csrf);
       ctx.signedIn(ans);
       const next = ctx.query.get('next');
