@@ -49,14 +49,6 @@ struct story {
     struct story_step steps[MAX_STEPS];
 };
 
-/* What a sample case is about, and what the handler did. */
-struct sample {
-    const char *category;
-    const char *title;
-    const char *description;
-    const char *fix;
-};
-
 /* The state a sample case is left in. */
 enum plan {
     PLAN_SUBMITTED,
@@ -93,8 +85,9 @@ static int64_t reported_at(struct demo *d, const struct plan_row *p);
 static int64_t due_for(struct demo *d, const char *category, const char *area,
                        int64_t t);
 static bool on_time(enum plan plan);
-static size_t plan_steps(struct demo *d, enum plan plan, const struct sample *t,
-                         bool rated, int seq, struct demo_step *steps);
+static size_t plan_steps(struct demo *d, enum plan plan,
+                         const struct demo_sample *t, bool rated, int seq,
+                         struct demo_step *steps);
 static void spread(struct demo *d, int64_t t0, struct demo_step *steps,
                    size_t n);
 
@@ -203,7 +196,7 @@ static const struct story stories[] = {
        PH_NONE, NULL, RATING_BASIC}}},
 };
 
-static const struct sample samples[] = {
+static const struct demo_sample samples[] = {
     {"06010", "路边暴露垃圾",
      "小区东门外路边堆着一堆生活垃圾，气味很大，招了很多苍蝇。",
      "已清运暴露垃圾，并对地面冲洗消毒。"},
@@ -522,8 +515,8 @@ on_time(enum plan plan)
 /* Fills the steps that bring a reported case to its planned state, with
  * gaps in minutes in `at` (made instants by spread). */
 static size_t
-plan_steps(struct demo *d, enum plan plan, const struct sample *t, bool rated,
-           int seq, struct demo_step *steps)
+plan_steps(struct demo *d, enum plan plan, const struct demo_sample *t,
+           bool rated, int seq, struct demo_step *steps)
 {
     static const enum case_action path[] = {ACT_ACCEPT, ACT_DISPATCH, ACT_SIGN,
                                             ACT_HANDLE, ACT_CLOSE,    ACT_RATE};
@@ -614,7 +607,7 @@ static int
 play_sample(struct demo *d, const struct plan_row *p, int seq)
 {
     struct demo_step steps[MAX_STEPS];
-    const struct sample *t;
+    const struct demo_sample *t;
     const struct demo_grid *g;
     const char *photo[1];
     struct cw_report rep;
@@ -681,6 +674,25 @@ play_sample(struct demo *d, const struct plan_row *p, int seq)
                    steps);
     spread(d, rep.reported_at, steps, n);
     return demo_play(d, id, false, steps, n);
+}
+
+const struct demo_sample *
+demo_samples(size_t *n)
+{
+    *n = NELEM(samples);
+    return samples;
+}
+
+const char *
+demo_reject_note(unsigned i)
+{
+    return reject_notes[i % NELEM(reject_notes)];
+}
+
+const char *
+demo_withdraw_note(unsigned i)
+{
+    return withdraw_notes[i % NELEM(withdraw_notes)];
 }
 
 int

@@ -105,10 +105,30 @@ int64_t demo_at(const char *local);
 int demo_districts(struct demo *d, const char *shared_data);
 int demo_areas(struct demo *d);
 
+/* What a sample case is about, and what the handler did. */
+struct demo_sample {
+    const char *category;
+    const char *title;
+    const char *description;
+    const char *fix;
+};
+
 /* demo_cases.c */
 int demo_photos(struct demo *d);
 int demo_stories(struct demo *d);
 int demo_cases(struct demo *d);
+/* The texts of the sample cases, and the notes of a rejection and a
+ * withdrawal (i is taken modulo their number). */
+const struct demo_sample *demo_samples(size_t *n);
+const char *demo_reject_note(unsigned i);
+const char *demo_withdraw_note(unsigned i);
+
+/* demo_load.c: n more cases over the demo city, written in bulk (each
+ * with the history its state comes from) instead of one by one through
+ * casework; the demo city must be built.  Prints what it wrote unless
+ * quiet. */
+int demo_load(struct app *app, const char *db_url, long n,
+              const char *shared_data, bool quiet);
 
 /* demo_messages.c */
 int demo_messages(struct demo *d, const char *shared_data);

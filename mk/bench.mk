@@ -1,0 +1,17 @@
+# Benchmarks of the HTTP API (bench/http/run.sh): a city of BENCH_CASES
+# generated cases (default 1,000,000; the database is cached under
+# bench/.cache/), each scenario driven by wrk against `civicgrid serve`,
+# and nginx serving a static file as the machine's limit.  Needs
+# `scripts/install-deps.sh bench` (wrk, nginx); writes
+# bench/results/http.md.
+#
+#   make bench                        the HTTP benchmark
+#   BENCH_CASES=100000 make bench     a smaller city
+#   BENCH_DURATION=30s make bench     longer runs (default 10s each)
+
+.PHONY: bench bench-http
+
+bench: bench-http
+
+bench-http: civicgrid
+	@bench/http/run.sh
