@@ -13,7 +13,7 @@
 
 CC      ?= cc
 SAN     ?= 0
-PKGS    := libmicrohttpd jansson sqlite3 libsodium vips
+PKGS    := libmicrohttpd jansson sqlite3 libsodium vips libpq
 PYTHON  := /usr/bin/python3
 
 ifeq ($(SAN),1)

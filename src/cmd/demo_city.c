@@ -278,7 +278,7 @@ print_summary(struct demo *d, double seconds)
         {"grid", "grids"},     {"compound", "compounds"},
     };
     int64_t n;
-    char lv[4];
+    char lv[4], now[24];
     int i, s;
 
     printf("\ndemo city 呼和浩特市 built in %.1f s\n  areas:", seconds);
@@ -307,11 +307,12 @@ print_summary(struct demo *d, double seconds)
         if (n)
             printf(" %s %lld", name, (long long)n);
     }
+    str_fmt(now, sizeof(now), "%lld", (long long)cgtime_now());
     db_scalar_int(d->db, 0, &n,
-                  "SELECT COUNT(*) FROM cases WHERE due_at < strftime('%s',"
-                  "'now') AND state NOT IN ('closed','rejected','withdrawn',"
+                  "SELECT COUNT(*) FROM cases WHERE due_at < CAST(? AS BIGINT)"
+                  " AND state NOT IN ('closed','rejected','withdrawn',"
                   "'merged')",
-                  NULL);
+                  now, NULL);
     printf("\n         (%lld open past their deadline)\n", (long long)n);
 }
 

@@ -199,7 +199,8 @@ store_area_children(struct db *db, const char *parent)
                    " a.geometry IS NOT NULL,"
                    " (SELECT COUNT(*) FROM areas c WHERE c.parent = a.code)"
                    " FROM areas a WHERE"
-                   " (? IS NULL AND a.parent IS NULL) OR a.parent = ?"
+                   " (CAST(? AS TEXT) IS NULL AND a.parent IS NULL)"
+                   " OR a.parent = ?"
                    " ORDER BY a.code",
                    &st) != CG_OK)
         return arr;

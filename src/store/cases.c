@@ -18,7 +18,8 @@
 
 static json_t *time_json(int64_t t);
 static json_t *event_photos(struct db *db, int64_t event_id);
-static int where_query(struct buf *sql, const struct case_query *q);
+static int where_query(struct db *db, struct buf *sql,
+                       const struct case_query *q);
 static int bind_query(struct db_stmt *st, const struct case_query *q, int i);
 static json_t *case_row_json(struct db_stmt *st, int64_t now);
 
@@ -170,12 +171,13 @@ store_case_apply(struct db *db, const struct case_row *c,
                     " updated_at = ?,"
                     " unit_id = COALESCE(?, unit_id),"
                     " due_at = COALESCE(?, due_at),"
-                    " closed_at = CASE WHEN ? THEN ? WHEN ? THEN NULL"
-                    "  ELSE closed_at END,"
-                    " rating = CASE WHEN ? THEN ? WHEN ? THEN NULL"
+                    " closed_at = CASE WHEN ? = 1 THEN ? WHEN ? = 1"
+                    "  THEN NULL ELSE closed_at END,"
+                    " rating = CASE WHEN ? = 1 THEN ? WHEN ? = 1 THEN NULL"
                     "  ELSE rating END,"
-                    " handled = handled OR ?, reworked = reworked OR ?,"
-                    " escalated = escalated OR ?,"
+                    " handled = CASE WHEN ? = 1 THEN 1 ELSE handled END,"
+                    " reworked = CASE WHEN ? = 1 THEN 1 ELSE reworked END,"
+                    " escalated = CASE WHEN ? = 1 THEN 1 ELSE escalated END,"
                     " parent_id = COALESCE(?, parent_id)"
                     " WHERE id = ? AND version = ?",
                     &st);
@@ -243,8 +245,8 @@ store_case_apply(struct db *db, const struct case_row *c,
 
     for (i = 0; i < e->nphotos; i++) {
         rc = db_prepare(db,
-                        "INSERT OR IGNORE INTO event_photos (event_id, hash)"
-                        " VALUES (?, ?)",
+                        "INSERT INTO event_photos (event_id, hash)"
+                        " VALUES (?, ?) ON CONFLICT DO NOTHING",
                         &st);
         if (rc != CG_OK)
             return rc;
@@ -450,7 +452,7 @@ store_case_json(struct db *db, int64_t id)
  * asked for appear, so the planner sees a plain query.
  */
 static int
-where_query(struct buf *sql, const struct case_query *q)
+where_query(struct db *db, struct buf *sql, const struct case_query *q)
 {
     int rc = buf_puts(sql, " WHERE c.state <> 'none'");
 
@@ -473,12 +475,8 @@ where_query(struct buf *sql, const struct case_query *q)
     if (q->overdue_only)
         rc |= buf_puts(sql, " AND c.due_at < ? AND c.state NOT IN"
                             " ('closed','rejected','withdrawn','merged')");
-    if (q->q && str_utf8_len(q->q, strlen(q->q)) >= 3)
-        rc |= buf_puts(sql, " AND c.id IN (SELECT rowid FROM cases_fts"
-                            " WHERE cases_fts MATCH ?)");
-    else if (q->q)
-        rc |= buf_puts(sql, " AND (instr(c.description, ?) > 0"
-                            " OR instr(COALESCE(c.title, ''), ?) > 0)");
+    if (q->q)
+        rc |= db_dialect_case_search(db, sql, "c", q->q);
     return rc ? CG_ETOOBIG : CG_OK;
 }
 
@@ -487,9 +485,6 @@ where_query(struct buf *sql, const struct case_query *q)
 static int
 bind_query(struct db_stmt *st, const struct case_query *q, int i)
 {
-    struct buf phrase;
-    const char *p;
-
     if (q->state)
         db_bind_text(st, i++, q->state);
     if (q->area_path) {
@@ -508,20 +503,8 @@ bind_query(struct db_stmt *st, const struct case_query *q, int i)
     }
     if (q->overdue_only)
         db_bind_int(st, i++, q->now);
-    if (q->q && str_utf8_len(q->q, strlen(q->q)) >= 3) {
-        /* One quoted FTS5 phrase, quotes doubled, so that no character
-         * of the query is read as query syntax. */
-        buf_init(&phrase, 4096);
-        buf_puts(&phrase, "\"");
-        for (p = q->q; *p; p++)
-            buf_append(&phrase, p, 1 + (*p == '"'));
-        buf_puts(&phrase, "\"");
-        db_bind_text(st, i++, phrase.data);
-        buf_free(&phrase);
-    } else if (q->q) {
-        db_bind_text(st, i++, q->q);
-        db_bind_text(st, i++, q->q);
-    }
+    if (q->q)
+        i = db_dialect_case_search_bind(st, i, q->q);
     return i;
 }
 
@@ -535,7 +518,7 @@ store_case_list(struct db *db, const struct case_query *q, json_t **items,
 
     buf_init(&sql, 8192);
     buf_puts(&sql, "SELECT COUNT(*) FROM cases c");
-    if ((rc = where_query(&sql, q)) != CG_OK)
+    if ((rc = where_query(db, &sql, q)) != CG_OK)
         goto out;
     if ((rc = db_prepare(db, sql.data, &st)) != CG_OK)
         goto out;
@@ -548,7 +531,7 @@ store_case_list(struct db *db, const struct case_query *q, json_t **items,
 
     buf_reset(&sql);
     buf_puts(&sql, "SELECT " CASE_COLS CASE_FROM);
-    where_query(&sql, q);
+    where_query(db, &sql, q);
     buf_puts(&sql, q->sort && strcmp(q->sort, "due") == 0
                        ? " ORDER BY c.due_at IS NULL, c.due_at, c.id"
                        : " ORDER BY c.reported_at DESC, c.id DESC");
@@ -582,9 +565,9 @@ store_photo_put(struct db *db, const char *hash, int w, int h, int64_t bytes,
     int rc;
 
     rc = db_prepare(db,
-                    "INSERT OR IGNORE INTO photos (hash, width, height, bytes,"
+                    "INSERT INTO photos (hash, width, height, bytes,"
                     " source_type, uploader_id, created_at)"
-                    " VALUES (?,?,?,?,?,?, strftime('%s','now'))",
+                    " VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -595,6 +578,7 @@ store_photo_put(struct db *db, const char *hash, int w, int h, int64_t bytes,
     db_bind_text(st, 5, type);
     if (uploader)
         db_bind_int(st, 6, uploader);
+    db_bind_int(st, 7, cgtime_now());
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;
@@ -619,13 +603,14 @@ store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
 
     rc = db_prepare(db,
                     "INSERT INTO pii_access (at, user_id, case_id, fields)"
-                    " VALUES (strftime('%s','now'), ?, ?, ?)",
+                    " VALUES (?, ?, ?, ?)",
                     &st);
     if (rc != CG_OK)
         return rc;
-    db_bind_int(st, 1, user_id);
-    db_bind_int(st, 2, case_id);
-    db_bind_text(st, 3, fields);
+    db_bind_int(st, 1, cgtime_now());
+    db_bind_int(st, 2, user_id);
+    db_bind_int(st, 3, case_id);
+    db_bind_text(st, 4, fields);
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;
@@ -669,7 +654,7 @@ store_idem_put(struct db *db, int64_t user_id, const char *key,
     rc = db_prepare(db,
                     "INSERT INTO idempotency (user_id, key, fingerprint,"
                     " case_id, status, created_at)"
-                    " VALUES (?,?,?,?,?, strftime('%s','now'))",
+                    " VALUES (?,?,?,?,?,?)",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -678,6 +663,7 @@ store_idem_put(struct db *db, int64_t user_id, const char *key,
     db_bind_text(st, 3, fingerprint);
     db_bind_int(st, 4, case_id);
     db_bind_int(st, 5, status);
+    db_bind_int(st, 6, cgtime_now());
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;

@@ -184,7 +184,7 @@ store_training_new(struct db *db, int64_t since)
     str_fmt(t, sizeof(t), "%lld", (long long)since);
     db_scalar_int(db, 0, &n,
                   "SELECT COUNT(*) FROM cases WHERE state = 'closed'"
-                  " AND closed_at > CAST(? AS INTEGER)",
+                  " AND closed_at > CAST(? AS BIGINT)",
                   t, NULL);
     return n;
 }

@@ -214,13 +214,14 @@ store_open311_update_put(struct db *db, int64_t client_id,
     rc = db_prepare(db,
                     "INSERT INTO open311_updates (client_id, update_id,"
                     " case_id, created_at)"
-                    " VALUES (?, ?, ?, strftime('%s','now'))",
+                    " VALUES (?, ?, ?, ?)",
                     &st);
     if (rc != CG_OK)
         return rc;
     db_bind_int(st, 1, client_id);
     db_bind_text(st, 2, update_id);
     db_bind_int(st, 3, case_id);
+    db_bind_int(st, 4, cgtime_now());
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;

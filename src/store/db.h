@@ -5,6 +5,10 @@
  * share; where the dialects differ a named function in the backend answers
  * (db_dialect_*), never a second copy of a query.  A connection belongs to
  * one thread; store.c hands each thread its own.
+ *
+ * Two backends: a URL starting postgres:// or postgresql:// opens
+ * PostgreSQL (db_pg.c), anything else is the path of a SQLite file
+ * (db_sqlite.c).
  */
 #ifndef CG_DB_H
 #define CG_DB_H
@@ -13,13 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;
 struct db;
 struct db_stmt;
 
 enum { DB_DONE = 0, DB_ROW = 1 };
 
-/* Opens the database at url (a file path for SQLite).  CG_EDB on failure,
- * with the reason logged. */
+/* Opens the database at url (a postgres:// URL, else a SQLite file path).
+ * CG_EDB on failure, with the reason logged. */
 int db_open(const char *url, struct db **out);
 void db_close(struct db *db);
 const char *db_errmsg(struct db *db);
@@ -48,7 +53,8 @@ const void *db_col_blob(struct db_stmt *st, int i, size_t *len);
 void db_finalize(struct db_stmt *st);
 
 /* Write transactions take the write lock at once, so that a transaction
- * that reads a case's state and then changes it can never be overtaken. */
+ * that reads a case's state and then changes it can never be overtaken.
+ * CG_EDB when the lock cannot be had within ten seconds. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
@@ -61,5 +67,28 @@ int db_changes(struct db *db);
  * first column of the first row as an integer, or dflt if no row. */
 int db_scalar_int(struct db *db, int64_t dflt, int64_t *out, const char *sql,
                   ...);
+
+/*
+ * Where the dialects differ.
+ */
+
+/* Whether url names a PostgreSQL database rather than a SQLite file. */
+bool db_url_is_pg(const char *url);
+/* The schema's DDL, written with SQLite's words (INTEGER PRIMARY KEY,
+ * INTEGER, REAL, BLOB, STRICT, WITHOUT ROWID), in this backend's words.
+ * The caller frees the result. */
+char *db_dialect_ddl(struct db *db, const char *sql);
+/* What schema version `version` needs beyond its shared DDL (the text
+ * search of cases, say), or NULL. */
+const char *db_dialect_schema_extra(struct db *db, int version);
+/* The name of the function (haystack, needle) that answers the 1-based
+ * position of needle in haystack, 0 when absent: instr or strpos. */
+const char *db_dialect_strpos(struct db *db);
+/* Appends to sql a condition, true for the cases (table alias `alias`)
+ * whose title or description holds q; db_dialect_case_search_bind binds
+ * its parameters from position i and returns the next free position. */
+int db_dialect_case_search(struct db *db, struct buf *sql, const char *alias,
+                           const char *q);
+int db_dialect_case_search_bind(struct db_stmt *st, int i, const char *q);
 
 #endif

@@ -6,26 +6,100 @@
  * are serialised.  synchronous=FULL: a write the server acknowledged
  * survives a kill -9 and a power cut.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/log.h"
-#include "store/db.h"
+#include "base/str.h"
+#include "store/db_backend.h"
 
-struct db {
+struct lite_db {
+    struct db base;
     sqlite3 *h;
 };
 
-struct db_stmt {
-    struct db *db;
+struct lite_stmt {
+    struct db_stmt base;
     sqlite3_stmt *st;
 };
 
+static sqlite3 *conn_of(struct db *db);
+static sqlite3_stmt *stmt_of(struct db_stmt *st);
 static int map_rc(struct db *db, int rc, const char *what);
+static void lite_close(struct db *db);
+static const char *lite_errmsg(struct db *db);
+static int lite_exec(struct db *db, const char *sql);
+static int lite_prepare(struct db *db, const char *sql, struct db_stmt **out);
+static int lite_bind_text(struct db_stmt *st, int i, const char *v);
+static int lite_bind_blob(struct db_stmt *st, int i, const void *v, size_t len);
+static int lite_bind_int(struct db_stmt *st, int i, int64_t v);
+static int lite_bind_double(struct db_stmt *st, int i, double v);
+static int lite_bind_null(struct db_stmt *st, int i);
+static int lite_step(struct db_stmt *st);
+static int lite_reset(struct db_stmt *st);
+static const char *lite_col_text(struct db_stmt *st, int i);
+static const void *lite_col_blob(struct db_stmt *st, int i, size_t *len);
+static int64_t lite_col_int(struct db_stmt *st, int i);
+static double lite_col_double(struct db_stmt *st, int i);
+static bool lite_col_null(struct db_stmt *st, int i);
+static void lite_finalize(struct db_stmt *st);
+static int lite_begin(struct db *db);
+static int lite_commit(struct db *db);
+static void lite_rollback(struct db *db);
+static bool lite_in_tx(struct db *db);
+static int64_t lite_last_id(struct db *db);
+static int lite_changes(struct db *db);
+static char *lite_ddl(const char *sql);
+static const char *lite_schema_extra(int version);
+static int lite_search(struct buf *sql, const char *alias, const char *q);
+static int lite_search_bind(struct db_stmt *st, int i, const char *q);
+
+static const struct db_ops lite_ops = {
+    .close = lite_close,
+    .errmsg = lite_errmsg,
+    .exec = lite_exec,
+    .prepare = lite_prepare,
+    .bind_text = lite_bind_text,
+    .bind_int = lite_bind_int,
+    .bind_double = lite_bind_double,
+    .bind_null = lite_bind_null,
+    .bind_blob = lite_bind_blob,
+    .step = lite_step,
+    .reset = lite_reset,
+    .col_text = lite_col_text,
+    .col_int = lite_col_int,
+    .col_double = lite_col_double,
+    .col_null = lite_col_null,
+    .col_blob = lite_col_blob,
+    .finalize = lite_finalize,
+    .begin = lite_begin,
+    .commit = lite_commit,
+    .rollback = lite_rollback,
+    .in_tx = lite_in_tx,
+    .last_id = lite_last_id,
+    .changes = lite_changes,
+    .ddl = lite_ddl,
+    .schema_extra = lite_schema_extra,
+    .strpos = "instr",
+    .search = lite_search,
+    .search_bind = lite_search_bind,
+};
+
+static sqlite3 *
+conn_of(struct db *db)
+{
+    return ((struct lite_db *)db)->h;
+}
+
+static sqlite3_stmt *
+stmt_of(struct db_stmt *st)
+{
+    return ((struct lite_stmt *)st)->st;
+}
 
 static int
 map_rc(struct db *db, int rc, const char *what)
@@ -35,57 +109,57 @@ map_rc(struct db *db, int rc, const char *what)
     if ((rc & 0xff) == SQLITE_CONSTRAINT)
         return CG_ECONFLICT;
     log_error("msg=\"database error\" op=%s err=\"%s\"", what,
-              sqlite3_errmsg(db->h));
+              sqlite3_errmsg(conn_of(db)));
     return CG_EDB;
 }
 
 int
-db_open(const char *url, struct db **out)
+db_sqlite_open(const char *url, struct db **out)
 {
-    struct db *db = xcalloc(1, sizeof(*db));
+    struct lite_db *db = xcalloc(1, sizeof(*db));
     int rc;
 
+    db->base.ops = &lite_ops;
     rc = sqlite3_open_v2(
         url, &db->h,
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         log_error("msg=\"cannot open database\" path=%s err=\"%s\"", url,
                   db->h ? sqlite3_errmsg(db->h) : "out of memory");
-        db_close(db);
+        lite_close(&db->base);
         return CG_EDB;
     }
     sqlite3_busy_timeout(db->h, 10000);
     sqlite3_extended_result_codes(db->h, 1);
-    if (db_exec(db,
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;") != CG_OK) {
-        db_close(db);
+    if (lite_exec(&db->base, "PRAGMA journal_mode=WAL;"
+                             " PRAGMA synchronous=FULL;"
+                             "PRAGMA foreign_keys=ON;"
+                             " PRAGMA temp_store=MEMORY;") != CG_OK) {
+        lite_close(&db->base);
         return CG_EDB;
     }
-    *out = db;
+    *out = &db->base;
     return CG_OK;
 }
 
-void
-db_close(struct db *db)
+static void
+lite_close(struct db *db)
 {
-    if (!db)
-        return;
-    sqlite3_close_v2(db->h);
+    sqlite3_close_v2(conn_of(db));
     free(db);
 }
 
-const char *
-db_errmsg(struct db *db)
+static const char *
+lite_errmsg(struct db *db)
 {
-    return sqlite3_errmsg(db->h);
+    return sqlite3_errmsg(conn_of(db));
 }
 
-int
-db_exec(struct db *db, const char *sql)
+static int
+lite_exec(struct db *db, const char *sql)
 {
     char *msg = NULL;
-    int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+    int rc = sqlite3_exec(conn_of(db), sql, NULL, NULL, &msg);
 
     if (rc != SQLITE_OK) {
         int r = (rc & 0xff) == SQLITE_CONSTRAINT ? CG_ECONFLICT : CG_EDB;
@@ -98,64 +172,66 @@ db_exec(struct db *db, const char *sql)
     return CG_OK;
 }
 
-int
-db_prepare(struct db *db, const char *sql, struct db_stmt **out)
+static int
+lite_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
-    struct db_stmt *st = xcalloc(1, sizeof(*st));
-    int rc = sqlite3_prepare_v2(db->h, sql, -1, &st->st, NULL);
+    struct lite_stmt *st = xcalloc(1, sizeof(*st));
+    int rc = sqlite3_prepare_v2(conn_of(db), sql, -1, &st->st, NULL);
 
     if (rc != SQLITE_OK) {
         log_error("msg=\"cannot prepare\" err=\"%s\" sql=\"%.80s\"",
-                  sqlite3_errmsg(db->h), sql);
+                  sqlite3_errmsg(conn_of(db)), sql);
         free(st);
         return CG_EDB;
     }
-    st->db = db;
-    *out = st;
+    st->base.db = db;
+    *out = &st->base;
     return CG_OK;
 }
 
-int
-db_bind_text(struct db_stmt *st, int i, const char *v)
+static int
+lite_bind_text(struct db_stmt *st, int i, const char *v)
 {
     if (!v)
-        return db_bind_null(st, i);
-    return map_rc(st->db, sqlite3_bind_text(st->st, i, v, -1, SQLITE_TRANSIENT),
+        return lite_bind_null(st, i);
+    return map_rc(st->db,
+                  sqlite3_bind_text(stmt_of(st), i, v, -1, SQLITE_TRANSIENT),
                   "bind");
 }
 
-int
-db_bind_blob(struct db_stmt *st, int i, const void *v, size_t len)
+static int
+lite_bind_blob(struct db_stmt *st, int i, const void *v, size_t len)
 {
     if (len > 0x7fffffff)
         return CG_ETOOBIG;
-    return map_rc(st->db,
-                  sqlite3_bind_blob(st->st, i, v, (int)len, SQLITE_TRANSIENT),
-                  "bind");
+    return map_rc(
+        st->db,
+        sqlite3_bind_blob(stmt_of(st), i, v, (int)len, SQLITE_TRANSIENT),
+        "bind");
 }
 
-int
-db_bind_int(struct db_stmt *st, int i, int64_t v)
+static int
+lite_bind_int(struct db_stmt *st, int i, int64_t v)
 {
-    return map_rc(st->db, sqlite3_bind_int64(st->st, i, v), "bind");
+    return map_rc(st->db, sqlite3_bind_int64(stmt_of(st), i, v), "bind");
 }
 
-int
-db_bind_double(struct db_stmt *st, int i, double v)
+static int
+lite_bind_double(struct db_stmt *st, int i, double v)
 {
-    return map_rc(st->db, sqlite3_bind_double(st->st, i, v), "bind");
+    return map_rc(st->db, sqlite3_bind_double(stmt_of(st), i, v), "bind");
 }
 
-int
-db_bind_null(struct db_stmt *st, int i)
+static int
+lite_bind_null(struct db_stmt *st, int i)
 {
-    return map_rc(st->db, sqlite3_bind_null(st->st, i), "bind");
+    return map_rc(st->db, sqlite3_bind_null(stmt_of(st), i), "bind");
 }
 
-int
-db_step(struct db_stmt *st)
+static int
+lite_step(struct db_stmt *st)
 {
-    int rc = sqlite3_step(st->st);
+    int rc = sqlite3_step(stmt_of(st));
 
     if (rc == SQLITE_ROW)
         return DB_ROW;
@@ -164,112 +240,157 @@ db_step(struct db_stmt *st)
     return map_rc(st->db, rc, "step");
 }
 
-int
-db_reset(struct db_stmt *st)
+static int
+lite_reset(struct db_stmt *st)
 {
-    sqlite3_reset(st->st);
-    return map_rc(st->db, sqlite3_clear_bindings(st->st), "reset");
+    sqlite3_reset(stmt_of(st));
+    return map_rc(st->db, sqlite3_clear_bindings(stmt_of(st)), "reset");
 }
 
-const char *
-db_col_text(struct db_stmt *st, int i)
+static const char *
+lite_col_text(struct db_stmt *st, int i)
 {
-    return (const char *)sqlite3_column_text(st->st, i);
+    return (const char *)sqlite3_column_text(stmt_of(st), i);
 }
 
-const void *
-db_col_blob(struct db_stmt *st, int i, size_t *len)
+static const void *
+lite_col_blob(struct db_stmt *st, int i, size_t *len)
 {
-    const void *p = sqlite3_column_blob(st->st, i);
+    const void *p = sqlite3_column_blob(stmt_of(st), i);
 
-    *len = (size_t)sqlite3_column_bytes(st->st, i);
+    *len = (size_t)sqlite3_column_bytes(stmt_of(st), i);
     return p;
 }
 
-int64_t
-db_col_int(struct db_stmt *st, int i)
+static int64_t
+lite_col_int(struct db_stmt *st, int i)
 {
-    return sqlite3_column_int64(st->st, i);
+    return sqlite3_column_int64(stmt_of(st), i);
 }
 
-double
-db_col_double(struct db_stmt *st, int i)
+static double
+lite_col_double(struct db_stmt *st, int i)
 {
-    return sqlite3_column_double(st->st, i);
+    return sqlite3_column_double(stmt_of(st), i);
 }
 
-bool
-db_col_null(struct db_stmt *st, int i)
+static bool
+lite_col_null(struct db_stmt *st, int i)
 {
-    return sqlite3_column_type(st->st, i) == SQLITE_NULL;
+    return sqlite3_column_type(stmt_of(st), i) == SQLITE_NULL;
 }
 
-void
-db_finalize(struct db_stmt *st)
+static void
+lite_finalize(struct db_stmt *st)
 {
-    if (!st)
-        return;
-    sqlite3_finalize(st->st);
+    sqlite3_finalize(stmt_of(st));
     free(st);
 }
 
-int
-db_begin(struct db *db)
+static int
+lite_begin(struct db *db)
 {
-    return db_exec(db, "BEGIN IMMEDIATE");
+    return lite_exec(db, "BEGIN IMMEDIATE");
 }
 
-int
-db_commit(struct db *db)
+static int
+lite_commit(struct db *db)
 {
-    return db_exec(db, "COMMIT");
+    return lite_exec(db, "COMMIT");
 }
 
-void
-db_rollback(struct db *db)
+static void
+lite_rollback(struct db *db)
 {
-    if (!sqlite3_get_autocommit(db->h))
-        db_exec(db, "ROLLBACK");
+    if (!sqlite3_get_autocommit(conn_of(db)))
+        lite_exec(db, "ROLLBACK");
 }
 
-bool
-db_in_tx(struct db *db)
+static bool
+lite_in_tx(struct db *db)
 {
-    return !sqlite3_get_autocommit(db->h);
+    return !sqlite3_get_autocommit(conn_of(db));
 }
 
-int64_t
-db_last_id(struct db *db)
+static int64_t
+lite_last_id(struct db *db)
 {
-    return sqlite3_last_insert_rowid(db->h);
+    return sqlite3_last_insert_rowid(conn_of(db));
 }
 
-int
-db_changes(struct db *db)
+static int
+lite_changes(struct db *db)
 {
-    return sqlite3_changes(db->h);
+    return sqlite3_changes(conn_of(db));
 }
 
-int
-db_scalar_int(struct db *db, int64_t dflt, int64_t *out, const char *sql, ...)
+/* The schema is written in SQLite's words. */
+static char *
+lite_ddl(const char *sql)
 {
-    struct db_stmt *st;
-    const char *arg;
-    va_list ap;
-    int rc, i = 1;
+    return str_dup(sql);
+}
 
-    rc = db_prepare(db, sql, &st);
-    if (rc != CG_OK)
-        return rc;
-    va_start(ap, sql);
-    while ((arg = va_arg(ap, const char *)) != NULL)
-        db_bind_text(st, i++, arg);
-    va_end(ap);
-    rc = db_step(st);
-    if (rc == DB_ROW)
-        *out = db_col_int(st, 0);
-    else if (rc == DB_DONE)
-        *out = dflt;
-    db_finalize(st);
-    return rc < 0 ? rc : CG_OK;
+static const char *
+lite_schema_extra(int version)
+{
+    /* Chinese has no spaces between words: trigrams find any substring
+     * of three characters or more; shorter queries scan (lite_search). */
+    if (version == 1)
+        return "CREATE VIRTUAL TABLE cases_fts USING fts5("
+               " title, description, content='cases', content_rowid='id',"
+               " tokenize='trigram');"
+               "CREATE TRIGGER cases_fts_ai AFTER INSERT ON cases BEGIN"
+               " INSERT INTO cases_fts(rowid, title, description)"
+               " VALUES (new.id, new.title, new.description); END;"
+               "CREATE TRIGGER cases_fts_ad AFTER DELETE ON cases BEGIN"
+               " INSERT INTO cases_fts(cases_fts, rowid, title, description)"
+               " VALUES ('delete', old.id, old.title, old.description); END;"
+               "CREATE TRIGGER cases_fts_au AFTER UPDATE OF title,"
+               " description ON cases BEGIN"
+               " INSERT INTO cases_fts(cases_fts, rowid, title, description)"
+               " VALUES ('delete', old.id, old.title, old.description);"
+               " INSERT INTO cases_fts(rowid, title, description)"
+               " VALUES (new.id, new.title, new.description); END;";
+    return NULL;
+}
+
+static int
+lite_search(struct buf *sql, const char *alias, const char *q)
+{
+    if (str_utf8_len(q, strlen(q)) >= 3)
+        return buf_printf(sql,
+                          " AND %s.id IN (SELECT rowid FROM cases_fts"
+                          " WHERE cases_fts MATCH ?)",
+                          alias);
+    return buf_printf(sql,
+                      " AND (instr(%s.description, ?) > 0"
+                      " OR instr(COALESCE(%s.title, ''), ?) > 0)",
+                      alias, alias);
+}
+
+static int
+lite_search_bind(struct db_stmt *st, int i, const char *q)
+{
+    struct buf phrase;
+    const char *p;
+
+    if (str_utf8_len(q, strlen(q)) < 3) {
+        lite_bind_text(st, i++, q);
+        lite_bind_text(st, i++, q);
+        return i;
+    }
+    /* One quoted FTS5 phrase, quotes doubled, so that no character of the
+     * query is read as query syntax. */
+    buf_init(&phrase, 4096);
+    buf_puts(&phrase, "\"");
+    for (p = q; *p; p++) {
+        buf_append(&phrase, p, 1);
+        if (*p == '"')
+            buf_append(&phrase, p, 1);
+    }
+    buf_puts(&phrase, "\"");
+    lite_bind_text(st, i++, phrase.data);
+    buf_free(&phrase);
+    return i;
 }

@@ -122,8 +122,9 @@ store_support_add(struct db *db, const struct case_row *c, int64_t user,
     int rc;
 
     rc = db_prepare(db,
-                    "INSERT OR IGNORE INTO supporters (case_id, user_id,"
-                    " city_code, created_at) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO supporters (case_id, user_id,"
+                    " city_code, created_at) VALUES (?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
                     &st);
     if (rc != CG_OK)
         return rc;

@@ -4,6 +4,7 @@
  */
 #include <string.h>
 
+#include "base/cgtime.h"
 #include "base/err.h"
 #include "base/str.h"
 #include "store/store.h"
@@ -50,7 +51,7 @@ store_user_add(struct db *db, const char *username, const char *hash,
     rc = db_prepare(db,
                     "INSERT INTO users (username, password_hash, role,"
                     " area_code, unit_id, display_name, phone, created_at)"
-                    " VALUES (?,?,?,?,?,?,?, strftime('%s','now'))",
+                    " VALUES (?,?,?,?,?,?,?,?)",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -62,6 +63,7 @@ store_user_add(struct db *db, const char *username, const char *hash,
         db_bind_int(st, 5, unit_id);
     db_bind_text(st, 6, display_name);
     db_bind_text(st, 7, phone);
+    db_bind_int(st, 8, cgtime_now());
     rc = db_step(st);
     db_finalize(st);
     if (rc != DB_DONE)
@@ -130,7 +132,7 @@ store_user_list(struct db *db, const char *within_path)
     if (db_prepare(db,
                    "SELECT " USER_COLS " FROM users u"
                    " LEFT JOIN areas a ON a.code = u.area_code"
-                   " WHERE ? IS NULL OR a.path IS NULL"
+                   " WHERE CAST(? AS TEXT) IS NULL OR a.path IS NULL"
                    " OR substr(a.path, 1, length(?)) = ?"
                    " ORDER BY u.role, u.username",
                    &st) != CG_OK)
@@ -163,14 +165,15 @@ store_session_add(struct db *db, const char *token_hash, int64_t user_id,
     rc = db_prepare(db,
                     "INSERT INTO sessions (token_hash, user_id, csrf,"
                     " created_at, expires_at)"
-                    " VALUES (?,?,?, strftime('%s','now'), ?)",
+                    " VALUES (?,?,?,?,?)",
                     &st);
     if (rc != CG_OK)
         return rc;
     db_bind_text(st, 1, token_hash);
     db_bind_int(st, 2, user_id);
     db_bind_text(st, 3, csrf);
-    db_bind_int(st, 4, expires_at);
+    db_bind_int(st, 4, cgtime_now());
+    db_bind_int(st, 5, expires_at);
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;

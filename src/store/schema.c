@@ -5,13 +5,21 @@
  * its number in schema_version.  Times are UTC seconds.  Every case-related
  * table carries the city code, so that a country-wide deployment can be
  * sharded by city without a key that crosses cities.
+ *
+ * The migrations are written in SQLite's words; db_dialect_ddl gives
+ * another backend's, and db_dialect_schema_extra adds what a version needs
+ * that the dialects do not share (the text search of cases).
  */
 #include <stddef.h>
+#include <stdlib.h>
 
+#include "base/cgtime.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "store/db.h"
 #include "store/store.h"
+
+static int migrate_one(struct db *db, size_t i);
 
 static const char *const migrations[] = {
     /* 1: areas, units, categories, people, cases and their history. */
@@ -147,23 +155,7 @@ static const char *const migrations[] = {
     " case_id INTEGER NOT NULL,"
     " fields TEXT NOT NULL"
     ") STRICT;"
-    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT) STRICT;"
-    /* Chinese has no spaces between words: trigrams find any substring of
-     * three characters or more; shorter queries scan with LIKE. */
-    "CREATE VIRTUAL TABLE cases_fts USING fts5("
-    " title, description, content='cases', content_rowid='id',"
-    " tokenize='trigram');"
-    "CREATE TRIGGER cases_fts_ai AFTER INSERT ON cases BEGIN"
-    " INSERT INTO cases_fts(rowid, title, description)"
-    " VALUES (new.id, new.title, new.description); END;"
-    "CREATE TRIGGER cases_fts_ad AFTER DELETE ON cases BEGIN"
-    " INSERT INTO cases_fts(cases_fts, rowid, title, description)"
-    " VALUES ('delete', old.id, old.title, old.description); END;"
-    "CREATE TRIGGER cases_fts_au AFTER UPDATE OF title, description ON cases"
-    " BEGIN INSERT INTO cases_fts(cases_fts, rowid, title, description)"
-    " VALUES ('delete', old.id, old.title, old.description);"
-    " INSERT INTO cases_fts(rowid, title, description)"
-    " VALUES (new.id, new.title, new.description); END;",
+    "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT) STRICT;",
     /* 2: who handles what where, and why a case is as urgent as it is.
      * A rule names a small class, a big class or any (NULL); an area
      * subtree or anywhere; a grid grade or any.  Two rules with the same
@@ -246,16 +238,52 @@ static const char *const migrations[] = {
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
+/* Runs migration i (from 0) and records it, inside one transaction. */
+static int
+migrate_one(struct db *db, size_t i)
+{
+    const char *extra = db_dialect_schema_extra(db, (int)i + 1);
+    char *ddl = db_dialect_ddl(db, migrations[i]);
+    struct db_stmt *st;
+    int rc;
+
+    if ((rc = db_begin(db)) != CG_OK)
+        goto out;
+    rc = db_exec(db, ddl);
+    if (rc == CG_OK && extra)
+        rc = db_exec(db, extra);
+    if (rc == CG_OK)
+        rc = db_prepare(db, "INSERT INTO schema_version VALUES (?, ?)", &st);
+    if (rc == CG_OK) {
+        db_bind_int(st, 1, (int64_t)i + 1);
+        db_bind_int(st, 2, cgtime_now());
+        rc = db_step(st) == DB_DONE ? CG_OK : CG_EDB;
+        db_finalize(st);
+    }
+    if (rc != CG_OK) {
+        db_rollback(db);
+        log_error("msg=\"migration failed\" version=%zu", i + 1);
+        goto out;
+    }
+    rc = db_commit(db);
+out:
+    free(ddl);
+    return rc;
+}
+
 /* Brings the schema up to date; safe to run at every start. */
 int
 store_migrate(struct db *db)
 {
+    char *ddl = db_dialect_ddl(db, "CREATE TABLE IF NOT EXISTS schema_version"
+                                   " (version INTEGER PRIMARY KEY,"
+                                   " applied_at INTEGER)");
     int64_t have = 0;
     size_t i;
     int rc;
 
-    rc = db_exec(db, "CREATE TABLE IF NOT EXISTS schema_version ("
-                     " version INTEGER PRIMARY KEY, applied_at INTEGER)");
+    rc = db_exec(db, ddl);
+    free(ddl);
     if (rc != CG_OK)
         return rc;
     rc = db_scalar_int(db, 0, &have,
@@ -264,27 +292,7 @@ store_migrate(struct db *db)
     if (rc != CG_OK)
         return rc;
     for (i = (size_t)have; i < NMIGRATIONS; i++) {
-        struct db_stmt *st;
-
-        if ((rc = db_begin(db)) != CG_OK)
-            return rc;
-        rc = db_exec(db, migrations[i]);
-        if (rc == CG_OK)
-            rc = db_prepare(db,
-                            "INSERT INTO schema_version VALUES "
-                            "(?, strftime('%s','now'))",
-                            &st);
-        if (rc == CG_OK) {
-            db_bind_int(st, 1, (int64_t)i + 1);
-            rc = db_step(st) == DB_DONE ? CG_OK : CG_EDB;
-            db_finalize(st);
-        }
-        if (rc != CG_OK) {
-            db_rollback(db);
-            log_error("msg=\"migration failed\" version=%zu", i + 1);
-            return rc;
-        }
-        if ((rc = db_commit(db)) != CG_OK)
+        if ((rc = migrate_one(db, i)) != CG_OK)
             return rc;
         log_info("msg=\"schema migrated\" version=%zu", i + 1);
     }

@@ -29,33 +29,44 @@
     " (SELECT e.rating FROM events e WHERE e.case_id = c.id"                   \
     "  AND e.at <= ?1 AND e.action IN ('rate', 'reopen')"                      \
     "  ORDER BY e.seq DESC LIMIT 1) AS rating,"                                \
-    " EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id"                   \
-    "  AND e.at <= ?1 AND e.action IN ('handle', 'self_handle')) AS hd,"       \
-    " EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id"                   \
-    "  AND e.at <= ?1 AND e.action = 'rework') AS rw"                          \
+    " CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id"         \
+    "  AND e.at <= ?1 AND e.action IN ('handle', 'self_handle'))"              \
+    "  THEN 1 ELSE 0 END AS hd,"                                               \
+    " CASE WHEN EXISTS (SELECT 1 FROM events e WHERE e.case_id = c.id"         \
+    "  AND e.at <= ?1 AND e.action = 'rework') THEN 1 ELSE 0 END AS rw"        \
     " FROM cases c WHERE c.reported_at <= ?1"                                  \
-    " AND (?2 IS NULL OR substr(c.area_path, 1, length(?2)) = ?2)"             \
-    " AND (?3 IS NULL OR substr(c.category_code, 1, length(?3)) = ?3)"         \
+    " AND (CAST(?2 AS TEXT) IS NULL"                                           \
+    "  OR substr(c.area_path, 1, length(?2)) = ?2)"                            \
+    " AND (CAST(?3 AS TEXT) IS NULL"                                           \
+    "  OR substr(c.category_code, 1, length(?3)) = ?3)"                        \
     " AND (?4 = 0 OR c.unit_id = ?4)"                                          \
     " AND (?5 = 0 OR c.reported_at >= ?5)"                                     \
     " AND (?6 = 0 OR c.reported_at < ?6))"
 
 #define OPEN_AT "st NOT IN ('closed','rejected','withdrawn','merged')"
 
+/* Counts are sums of 1s and 0s: PostgreSQL does not add up booleans. */
 #define COUNTS                                                                 \
-    " SUM(st NOT IN ('withdrawn','merged')),"                                  \
-    " SUM(st = 'withdrawn'), SUM(st = 'merged'), SUM(st = 'rejected'),"        \
-    " SUM(st = 'closed'),"                                                     \
-    " SUM(st = 'closed' AND due IS NOT NULL AND closed_at <= due),"            \
-    " SUM(" OPEN_AT "),"                                                       \
-    " SUM(" OPEN_AT " AND due IS NOT NULL AND due < ?1),"                      \
+    " SUM(CASE WHEN st NOT IN ('withdrawn','merged') THEN 1 ELSE 0 END),"      \
+    " SUM(CASE WHEN st = 'withdrawn' THEN 1 ELSE 0 END),"                      \
+    " SUM(CASE WHEN st = 'merged' THEN 1 ELSE 0 END),"                         \
+    " SUM(CASE WHEN st = 'rejected' THEN 1 ELSE 0 END),"                       \
+    " SUM(CASE WHEN st = 'closed' THEN 1 ELSE 0 END),"                         \
+    " SUM(CASE WHEN st = 'closed' AND due IS NOT NULL AND closed_at <= due "   \
+    "THEN 1 ELSE 0 END),"                                                      \
+    " SUM(CASE WHEN " OPEN_AT " THEN 1 ELSE 0 END),"                           \
+    " SUM(CASE WHEN " OPEN_AT                                                  \
+    " AND due IS NOT NULL AND due < ?1 THEN 1 ELSE 0 END),"                    \
     " SUM(hd), SUM(rw),"                                                       \
-    " SUM(st = 'closed' AND rating IS NOT NULL),"                              \
-    " SUM(st = 'closed' AND rating = 'satisfied'),"                            \
-    " SUM(st = 'closed' AND rating = 'basically_satisfied'),"                  \
-    " SUM(st = 'closed' AND rating = 'unsatisfied'),"                          \
-    " TOTAL(CASE WHEN st = 'closed' THEN (closed_at - reported_at) / 3600.0"   \
-    "  END)"
+    " SUM(CASE WHEN st = 'closed' AND rating IS NOT NULL THEN 1 ELSE 0 END),"  \
+    " SUM(CASE WHEN st = 'closed' AND rating = 'satisfied' THEN 1 ELSE 0 "     \
+    "END),"                                                                    \
+    " SUM(CASE WHEN st = 'closed' AND rating = 'basically_satisfied' THEN 1 "  \
+    "ELSE 0 END),"                                                             \
+    " SUM(CASE WHEN st = 'closed' AND rating = 'unsatisfied' THEN 1 ELSE 0 "   \
+    "END),"                                                                    \
+    " COALESCE(SUM(CASE WHEN st = 'closed'"                                    \
+    "  THEN (closed_at - reported_at) / 3600.0 END), 0)"
 
 static void
 counts_from_row(struct db_stmt *st, int first, struct metric_counts *c)
@@ -93,9 +104,11 @@ store_stats(struct db *db, const struct stats_query *q, const char *by,
         buf_puts(&sql, "''");
     else if (strcmp(by, "area") == 0)
         /* The path segment right below the filter area. */
-        buf_puts(&sql, "substr(area_path, length(COALESCE(?2, '/')) + 1,"
-                       " instr(substr(area_path, length(COALESCE(?2, '/'))"
-                       " + 1), '/') - 1)");
+        buf_printf(&sql,
+                   "substr(area_path, length(COALESCE(?2, '/')) + 1,"
+                   " %s(substr(area_path, length(COALESCE(?2, '/'))"
+                   " + 1), '/') - 1)",
+                   db_dialect_strpos(db));
     else if (strcmp(by, "category") == 0)
         buf_puts(&sql, "CASE WHEN length(COALESCE(?3, '')) = 2"
                        " THEN category_code ELSE substr(category_code, 1, 2)"

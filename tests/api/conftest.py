@@ -6,9 +6,14 @@ Environment:
   CIVICGRID_BIN          the binary to test (default ./civicgrid; e.g.
                          build-san/civicgrid for the sanitizer build)
   CIVICGRID_SHARED_DATA  the real data folder (default ../shared/data)
+  CIVICGRID_DB_URL       a PostgreSQL cluster (postgres://user@host:port/db,
+                         see scripts/pg-cluster.sh): every server then gets
+                         a fresh database of its own there instead of a
+                         SQLite file
 """
 import json
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -16,6 +21,8 @@ import struct
 import subprocess
 import tempfile
 import time
+import urllib.parse
+import uuid
 import zlib
 
 import pytest
@@ -24,6 +31,9 @@ import requests
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DATA = os.path.join(ROOT, "tests", "data")
 PASSWORD = "civicgrid-demo"
+DB_URL = os.environ.get("CIVICGRID_DB_URL")
+# The SQL function (haystack, needle) -> 1-based position, 0 if absent.
+STRPOS = "strpos" if DB_URL else "instr"
 USERS = ("admin", "dispatcher", "supervisor", "hm-supervisor", "gridworker",
          "community", "sanitation", "landscape", "resident1", "resident2")
 
@@ -54,6 +64,110 @@ def run(args, **kw):
                           capture_output=True, text=True, timeout=300, **kw)
 
 
+# ---- the database, whichever backend runs -----------------------------------
+
+def psql(url, sql):
+    """Runs sql on the PostgreSQL database at url; returns what it
+    printed (unaligned, tuples only)."""
+    r = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v",
+                        "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise RuntimeError("psql failed on %r: %s" % (sql[:200], r.stderr))
+    return r.stdout
+
+
+def new_db(tmp, name="civicgrid.db"):
+    """Where a server of the test keeps its data: a SQLite file in tmp, or,
+    with CIVICGRID_DB_URL, a new empty database on that cluster."""
+    if not DB_URL:
+        return os.path.join(tmp, name)
+    dbname = "cg_" + uuid.uuid4().hex[:16]
+    psql(DB_URL, "CREATE DATABASE %s" % dbname)
+    u = urllib.parse.urlsplit(DB_URL)
+    return urllib.parse.urlunsplit(u._replace(path="/" + dbname))
+
+
+def sql_literal(v):
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, bytes):
+        return "'\\x%s'::bytea" % v.hex()
+    return "'%s'" % str(v).replace("'", "''")
+
+
+class _Rows:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return list(self.rows)
+
+    def __iter__(self):
+        return iter(self.rows)
+
+
+class PgConn:
+    """The little of sqlite3's connection the tests use, on PostgreSQL
+    through psql: '?' parameters, rows as tuples, values typed as JSON
+    types (booleans as True/False, which equal 1 and 0)."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def close(self):
+        pass
+
+    def commit(self):
+        pass
+
+    def execute(self, sql, params=()):
+        parts = re.split(r"('(?:[^']|'')*')", sql)
+        args = list(params)
+        for i in range(0, len(parts), 2):
+            out = ""
+            for ch in parts[i]:
+                out += sql_literal(args.pop(0)) if ch == "?" else ch
+            parts[i] = out
+        assert not args, "more parameters than '?' in %r" % sql
+        sql = "".join(parts)
+        if not re.match(r"\s*(SELECT|WITH)\b", sql, re.I):
+            psql(self.url, sql)
+            return _Rows([])
+        out = psql(self.url, "SELECT json_agg(row_to_json(t)) FROM (%s) t"
+                   % sql).strip()
+        rows = json.loads(out, object_pairs_hook=lambda kv: tuple(
+            v for _, v in kv)) if out else []
+        return _Rows(rows or [])
+
+    def executemany(self, sql, seq):
+        for params in seq:
+            self.execute(sql, params)
+
+
+def connect(db, readonly=False):
+    """A connection to the database of a test server (new_db's answer),
+    with sqlite3's execute/fetchone/fetchall."""
+    if re.match(r"postgres(ql)?://", db):
+        return PgConn(db)
+    if readonly:
+        return sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10)
+    return sqlite3.connect(db, timeout=10)
+
+
 # ---- photos made by hand ----------------------------------------------------
 
 def png_bytes(w=8, h=8, rgb=(200, 60, 30), declared=None, idat=None):
@@ -79,9 +193,9 @@ def fixture_bytes(name):
 # ---- the server -------------------------------------------------------------
 
 class Server:
-    def __init__(self, tmp, port, proc, log):
+    def __init__(self, tmp, port, proc, log, db=None):
         self.tmp = tmp
-        self.db = os.path.join(tmp, "civicgrid.db")
+        self.db = db or os.path.join(tmp, "civicgrid.db")
         self.blobs = os.path.join(tmp, "blobs")
         self.url = "http://127.0.0.1:%d" % port
         self.port = port
@@ -135,7 +249,7 @@ def stop_server(proc, log):
 
 
 def make_demo(tmp, extra=()):
-    db = os.path.join(tmp, "civicgrid.db")
+    db = new_db(tmp)
     blobs = os.path.join(tmp, "blobs")
     r = run(["demo", "--db", db, "--blob-dir", blobs] + list(extra))
     if r.returncode != 0:
@@ -152,7 +266,7 @@ def server():
     tmp = tempfile.mkdtemp(prefix="civicgrid-api-")
     db, blobs = make_demo(tmp)
     proc, port, log = start_server(tmp, db, blobs)
-    s = Server(tmp, port, proc, log)
+    s = Server(tmp, port, proc, log, db)
     yield s
     stop_server(proc, log)
     if not os.environ.get("KEEP_TMP"):
@@ -241,8 +355,7 @@ class Api:
 
     # the database, read-only, for what the API does not show
     def db(self):
-        return sqlite3.connect("file:%s?mode=ro" % self.srv.db, uri=True,
-                               timeout=10)
+        return connect(self.srv.db, readonly=True)
 
     def scalar(self, sql, *args):
         with self.db() as c:

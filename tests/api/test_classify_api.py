@@ -13,13 +13,12 @@ from training at the same time, and still stopping cleanly.
 import os
 import re
 import shutil
-import sqlite3
 import tempfile
 import time
 
 import pytest
 
-from conftest import (Api, City, err_of, make_case, make_demo, run,
+from conftest import (Api, City, connect, err_of, make_case, make_demo, run,
                       start_server, stop_server)
 
 GARBAGE = "小区门口垃圾堆了好几天没人清理，味道很大"
@@ -116,7 +115,7 @@ def trained():
     db, blobs = make_demo(tmp)
     r = run(["train", "--db", db])
     assert r.returncode == 0, r.stderr
-    closed = sqlite3.connect(db).execute(
+    closed = connect(db).execute(
         "SELECT COUNT(*) FROM cases WHERE state = 'closed'").fetchone()[0]
     assert re.search(r"model #1: logreg on %d closed cases" % closed,
                      r.stdout), r.stdout
@@ -134,14 +133,16 @@ def trained():
 
 
 def set_threshold(api, value):
-    with sqlite3.connect(api.srv.db, timeout=10) as c:
-        c.execute("INSERT OR REPLACE INTO settings (key, value)"
-                  " VALUES ('classify.auto_accept', ?)", (str(value),))
+    with connect(api.srv.db) as c:
+        c.execute("INSERT INTO settings (key, value)"
+                  " VALUES ('classify.auto_accept', ?)"
+                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                  (str(value),))
 
 
 def clear_text(api):
     """The text of a closed case and what the model makes of it."""
-    with sqlite3.connect(api.srv.db) as c:
+    with connect(api.srv.db) as c:
         text, = c.execute(
             "SELECT description FROM cases WHERE state = 'closed'"
             " ORDER BY id LIMIT 1").fetchone()
@@ -199,13 +200,13 @@ def test_bad_threshold_setting_falls_back_to_the_default(trained):
 # ---- retraining in the background as cases close --------------------------
 
 def models(db):
-    with sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10) as c:
+    with connect(db, readonly=True) as c:
         return c.execute("SELECT id, n_examples, created_at FROM models"
                          " ORDER BY id").fetchall()
 
 
 def closed_count(db):
-    with sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=10) as c:
+    with connect(db, readonly=True) as c:
         return c.execute("SELECT COUNT(*) FROM cases"
                          " WHERE state = 'closed'").fetchone()[0]
 
@@ -219,9 +220,10 @@ def test_server_retrains_when_cases_close():
     db, blobs = make_demo(tmp)
     r = run(["train", "--db", db])
     assert r.returncode == 0, r.stderr
-    with sqlite3.connect(db, timeout=10) as c:
-        c.executemany("INSERT OR REPLACE INTO settings (key, value)"
-                      " VALUES (?, ?)",
+    with connect(db) as c:
+        c.executemany("INSERT INTO settings (key, value) VALUES (?, ?)"
+                      " ON CONFLICT (key) DO UPDATE SET"
+                      " value = excluded.value",
                       [("classify.retrain_every", "1"),
                        ("classify.retrain_after", "1")])
     proc, port, log = start_server(tmp, db, blobs)
@@ -251,7 +253,7 @@ def test_server_retrains_when_cases_close():
         # One look later there is nothing new to learn: no third model.
         time.sleep(2.5)
         assert len(models(db)) == 2
-        with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as c:
+        with connect(db, readonly=True) as c:
             lease, = c.execute("SELECT value FROM settings WHERE key ="
                                " 'classify.retrain_lease'").fetchone()
         assert re.match(r"%d@\S+ until \d{4}-" % proc.pid, lease), lease
@@ -269,9 +271,10 @@ def test_a_running_lease_keeps_another_server_from_training():
     has cases to learn from, leaves the training to the holder."""
     tmp = tempfile.mkdtemp(prefix="civicgrid-lease-")
     db, blobs = make_demo(tmp)
-    with sqlite3.connect(db, timeout=10) as c:
-        c.executemany("INSERT OR REPLACE INTO settings (key, value)"
-                      " VALUES (?, ?)",
+    with connect(db) as c:
+        c.executemany("INSERT INTO settings (key, value) VALUES (?, ?)"
+                      " ON CONFLICT (key) DO UPDATE SET"
+                      " value = excluded.value",
                       [("classify.retrain_every", "1"),
                        ("classify.retrain_after", "1"),
                        ("classify.retrain_lease",
@@ -280,7 +283,7 @@ def test_a_running_lease_keeps_another_server_from_training():
     try:
         time.sleep(3)
         assert models(db) == []
-        with sqlite3.connect(db, timeout=10) as c:
+        with connect(db) as c:
             c.execute("UPDATE settings SET value ="
                       " '1@elsewhere until 2000-01-01T00:00:00Z'"
                       " WHERE key = 'classify.retrain_lease'")

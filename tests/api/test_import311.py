@@ -12,7 +12,6 @@ import csv
 import os
 import re
 import shutil
-import sqlite3
 import tempfile
 from collections import Counter
 from datetime import datetime
@@ -20,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from conftest import (PASSWORD, Api, Server, make_demo, run, shared_data,
+from conftest import (PASSWORD, Api, Server, connect, make_demo, run, shared_data,
                       start_server, stop_server)
 
 DIR = os.path.join(shared_data(), "311")
@@ -220,7 +219,7 @@ def test_boston_on_time_and_overdue(us):
 @pytest.mark.parametrize("city", sorted(CITIES))
 def test_rerun_adds_nothing(us, city):
     rows, skipped, _ = expected(city)
-    with sqlite3.connect("file:%s?mode=ro" % us.db, uri=True) as c:
+    with connect(us.db, readonly=True) as c:
         before = c.execute("SELECT (SELECT COUNT(*) FROM cases),"
                            " (SELECT COUNT(*) FROM events),"
                            " (SELECT COUNT(*) FROM categories),"
@@ -233,7 +232,7 @@ def test_rerun_adds_nothing(us, city):
     assert r.returncode == 0, r.stderr[-2000:]
     assert re.search(r"imported 0 .* %d skipped, %d already there"
                      % (len(skipped), len(rows)), r.stdout), r.stdout
-    with sqlite3.connect("file:%s?mode=ro" % us.db, uri=True) as c:
+    with connect(us.db, readonly=True) as c:
         after = c.execute("SELECT (SELECT COUNT(*) FROM cases),"
                           " (SELECT COUNT(*) FROM events),"
                           " (SELECT COUNT(*) FROM categories),"
@@ -307,7 +306,7 @@ def test_times_in_the_city_zone(us, city):
     zone database (the importer applies the US daylight-saving rule)."""
     c = CITIES[city]
     rows, _, _ = expected(city)
-    with sqlite3.connect("file:%s?mode=ro" % us.db, uri=True) as db:
+    with connect(us.db, readonly=True) as db:
         got = {r[0]: r[1:] for r in db.execute(
             "SELECT ref, reported_at, closed_at, due_at FROM cases"
             " WHERE ref LIKE ?", (city + "-%",))}

@@ -2,12 +2,11 @@
 Features, Polygon or MultiPolygon, in WGS-84 or GCJ-02, all or nothing."""
 import json
 import os
-import sqlite3
 import tempfile
 
 import pytest
 
-from conftest import run
+from conftest import connect, new_db, run
 
 # A district-sized square in Hohhot and a street inside it, WGS-84.
 DISTRICT = [[111.60, 40.80], [111.70, 40.80], [111.70, 40.90],
@@ -26,7 +25,7 @@ def feature(code, name, ring, multi=False, **props):
 @pytest.fixture
 def db():
     tmp = tempfile.mkdtemp(prefix="civicgrid-areas-")
-    path = os.path.join(tmp, "a.db")
+    path = new_db(tmp, "a.db")
     r = run(["migrate", "--db", path])
     assert r.returncode == 0, r.stderr
     yield tmp, path
@@ -40,18 +39,18 @@ def write(tmp, name, doc):
 
 
 def areas(path):
-    with sqlite3.connect(path) as c:
+    with connect(path) as c:
         return dict(c.execute("SELECT code, path FROM areas"))
 
 
 def offices(path):
-    with sqlite3.connect(path) as c:
+    with connect(path) as c:
         return {r[0] for r in c.execute(
             "SELECT area_code FROM units WHERE kind = 'territorial'")}
 
 
 def bbox(path, code):
-    with sqlite3.connect(path) as c:
+    with connect(path) as c:
         return c.execute("SELECT min_lon, min_lat, max_lon, max_lat"
                          " FROM areas WHERE code = ?", (code,)).fetchone()
 

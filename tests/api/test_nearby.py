@@ -2,12 +2,11 @@
 problem; "me too" (joining a case instead of filing another); and merged
 cases following their parent to its close."""
 import math
-import sqlite3
 import time
 
 import pytest
 
-from conftest import err_of, make_case
+from conftest import connect, err_of, make_case
 
 TAG = time.strftime("%H%M%S")
 
@@ -139,15 +138,16 @@ def test_radius_is_a_setting_per_category(api, server, spot, kind):
     text = "广场高杆灯不亮 %s" % TAG
     assert c["id"] not in ids(similar(api, "resident2", away, kind[0], text))
     key = "dedupe.radius.%s" % kind[0]
-    with sqlite3.connect(server.db, timeout=10) as db:
-        db.execute("INSERT OR REPLACE INTO settings VALUES (?, '1000')",
+    with connect(server.db) as db:
+        db.execute("INSERT INTO settings (key, value) VALUES (?, '1000')"
+                   " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                    (key,))
     try:
         ans = similar(api, "resident2", away, kind[0], text)
         assert ans["radius_m"] == 1000
         assert c["id"] in ids(ans)
     finally:
-        with sqlite3.connect(server.db, timeout=10) as db:
+        with connect(server.db) as db:
             db.execute("DELETE FROM settings WHERE key = ?", (key,))
 
 

@@ -25,7 +25,7 @@ def cluster_sum(ans, key="count"):
     return sum(c[key] for c in ans["clusters"])
 
 
-def on_map_count(api, where="1", *args):
+def on_map_count(api, where="1 = 1", *args):
     return api.scalar("SELECT COUNT(*) FROM cases WHERE %s AND %s"
                       % (ON_MAP, where), *args)
 

@@ -3,12 +3,11 @@ rules of every specificity), the fallbacks to the category's department and
 to the territorial office, who may edit rules, what a bad rule is told, and
 a gas leak reported under an ordinary category."""
 from datetime import datetime, timedelta
-import sqlite3
 import uuid
 
 import pytest
 
-from conftest import PASSWORD, err_of
+from conftest import PASSWORD, connect, err_of
 
 CAT = "06010"      # 暴露垃圾, owned by the sanitation department
 BIG = "06"         # its big class
@@ -314,9 +313,10 @@ def test_a_denied_leak_keeps_the_category_level(api, city):
 
 
 def test_a_level_deadline_comes_from_the_settings(api, city):
-    with sqlite3.connect(api.srv.db, timeout=10) as db:
-        db.execute("INSERT OR REPLACE INTO settings VALUES "
-                   "('deadline.utility', '3h')")
+    with connect(api.srv.db) as db:
+        db.execute("INSERT INTO settings (key, value) VALUES "
+                   "('deadline.utility', '3h') ON CONFLICT (key)"
+                   " DO UPDATE SET value = excluded.value")
     try:
         c = api.report("resident1", category=city.general, area=city.grid,
                        description="整栋楼停水一天了")
@@ -328,7 +328,7 @@ def test_a_level_deadline_comes_from_the_settings(api, city):
         assert d["level"]["level"] == "utility", d["level"]
         assert "3 小时" in d["deadline"]["rule"], d["deadline"]
     finally:
-        with sqlite3.connect(api.srv.db, timeout=10) as db:
+        with connect(api.srv.db) as db:
             db.execute("DELETE FROM settings WHERE key = 'deadline.utility'")
 
 

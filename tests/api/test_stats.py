@@ -4,7 +4,6 @@ moment; an import refused whole on an illegal step."""
 import json
 import os
 import shutil
-import sqlite3
 import tempfile
 from datetime import datetime, timedelta
 
@@ -12,7 +11,7 @@ import pytest
 import requests
 
 import gen_center_year as gen
-from conftest import (Api, Server, err_of, make_case, make_demo, run,
+from conftest import (Api, Server, connect, err_of, make_case, make_demo, run,
                       start_server, stop_server)
 
 KEYS = ("reported", "closed", "open", "rejected", "withdrawn",
@@ -109,7 +108,7 @@ def center(server):
     which date from the same year."""
     tmp = tempfile.mkdtemp(prefix="civicgrid-year-")
     db, blobs = make_demo(tmp, ["--shared-data", "/nonexistent"])
-    with sqlite3.connect("file:%s?mode=ro" % db, uri=True) as c:
+    with connect(db, readonly=True) as c:
         area = c.execute("SELECT code FROM areas WHERE code LIKE '150103%'"
                          " ORDER BY level DESC, code LIMIT 1").fetchone()[0]
         cats = [r[0] for r in c.execute(
@@ -165,7 +164,7 @@ def test_center_year_exact(center):
 
 
 def test_center_year_counts_in_the_database(center):
-    with sqlite3.connect("file:%s?mode=ro" % center.db, uri=True) as c:
+    with connect(center.db, readonly=True) as c:
         n = c.execute("SELECT COUNT(*) FROM cases WHERE ref LIKE "
                       "'center-2011-%'").fetchone()[0]
         ev = c.execute("SELECT COUNT(*) FROM events e JOIN cases c ON"
@@ -193,12 +192,12 @@ def test_center_year_as_of_a_past_moment(center, as_of):
 
 
 def test_center_year_rerun_adds_nothing(center):
-    with sqlite3.connect("file:%s?mode=ro" % center.db, uri=True) as c:
+    with connect(center.db, readonly=True) as c:
         before = c.execute("SELECT (SELECT COUNT(*) FROM cases),"
                            " (SELECT COUNT(*) FROM events)").fetchone()
     r = run(["import", "cases", center.file, "--db", center.db])
     assert r.returncode == 0, r.stderr[-2000:]
-    with sqlite3.connect("file:%s?mode=ro" % center.db, uri=True) as c:
+    with connect(center.db, readonly=True) as c:
         after = c.execute("SELECT (SELECT COUNT(*) FROM cases),"
                           " (SELECT COUNT(*) FROM events)").fetchone()
     assert after == before
@@ -244,13 +243,13 @@ def test_import_refused_whole_with_line_number(center, tmp_path, name,
             lines.append(json.dumps(r, ensure_ascii=False))
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
-    with sqlite3.connect("file:%s?mode=ro" % center.db, uri=True) as c:
+    with connect(center.db, readonly=True) as c:
         before = c.execute("SELECT (SELECT COUNT(*) FROM cases),"
                            " (SELECT COUNT(*) FROM events)").fetchone()
     r = run(["import", "cases", path, "--db", center.db])
     assert r.returncode == 1, (r.returncode, r.stdout, r.stderr)
     assert "%s:7:" % path in r.stderr, r.stderr
-    with sqlite3.connect("file:%s?mode=ro" % center.db, uri=True) as c:
+    with connect(center.db, readonly=True) as c:
         after = c.execute("SELECT (SELECT COUNT(*) FROM cases),"
                           " (SELECT COUNT(*) FROM events)").fetchone()
         n = c.execute("SELECT COUNT(*) FROM cases WHERE ref LIKE ?",

@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import tempfile
 import sys
@@ -235,7 +234,7 @@ def point(o311, server):
         if q.get("lat") is not None and q.get("long") is not None:
             return q["lat"], q["long"]
     # none in the default window (the last 90 days): a case of the demo
-    with sqlite3.connect("file:%s?mode=ro" % server.db, uri=True) as c:
+    with apiconf.connect(server.db, readonly=True) as c:
         row = c.execute("SELECT lat, lon FROM cases WHERE lat IS NOT NULL "
                         "AND lon IS NOT NULL LIMIT 1").fetchone()
     assert row, "no case of the demo has a point to report near"

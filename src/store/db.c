@@ -1,0 +1,220 @@
+/*
+ * db.c - the functions of db.h, handed to the backend the URL chose.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/str.h"
+#include "store/db_backend.h"
+
+bool
+db_url_is_pg(const char *url)
+{
+    return str_has_prefix(url, "postgres://") ||
+           str_has_prefix(url, "postgresql://");
+}
+
+int
+db_open(const char *url, struct db **out)
+{
+    if (db_url_is_pg(url))
+        return db_pg_open(url, out);
+    return db_sqlite_open(url, out);
+}
+
+void
+db_close(struct db *db)
+{
+    if (db)
+        db->ops->close(db);
+}
+
+const char *
+db_errmsg(struct db *db)
+{
+    return db->ops->errmsg(db);
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+    return db->ops->exec(db, sql);
+}
+
+int
+db_prepare(struct db *db, const char *sql, struct db_stmt **out)
+{
+    return db->ops->prepare(db, sql, out);
+}
+
+int
+db_bind_text(struct db_stmt *st, int i, const char *v)
+{
+    return st->db->ops->bind_text(st, i, v);
+}
+
+int
+db_bind_int(struct db_stmt *st, int i, int64_t v)
+{
+    return st->db->ops->bind_int(st, i, v);
+}
+
+int
+db_bind_double(struct db_stmt *st, int i, double v)
+{
+    return st->db->ops->bind_double(st, i, v);
+}
+
+int
+db_bind_null(struct db_stmt *st, int i)
+{
+    return st->db->ops->bind_null(st, i);
+}
+
+int
+db_bind_blob(struct db_stmt *st, int i, const void *v, size_t len)
+{
+    return st->db->ops->bind_blob(st, i, v, len);
+}
+
+int
+db_step(struct db_stmt *st)
+{
+    return st->db->ops->step(st);
+}
+
+int
+db_reset(struct db_stmt *st)
+{
+    return st->db->ops->reset(st);
+}
+
+const char *
+db_col_text(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_text(st, i);
+}
+
+int64_t
+db_col_int(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_int(st, i);
+}
+
+double
+db_col_double(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_double(st, i);
+}
+
+bool
+db_col_null(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_null(st, i);
+}
+
+const void *
+db_col_blob(struct db_stmt *st, int i, size_t *len)
+{
+    return st->db->ops->col_blob(st, i, len);
+}
+
+void
+db_finalize(struct db_stmt *st)
+{
+    if (st)
+        st->db->ops->finalize(st);
+}
+
+int
+db_begin(struct db *db)
+{
+    return db->ops->begin(db);
+}
+
+int
+db_commit(struct db *db)
+{
+    return db->ops->commit(db);
+}
+
+void
+db_rollback(struct db *db)
+{
+    db->ops->rollback(db);
+}
+
+bool
+db_in_tx(struct db *db)
+{
+    return db->ops->in_tx(db);
+}
+
+int64_t
+db_last_id(struct db *db)
+{
+    return db->ops->last_id(db);
+}
+
+int
+db_changes(struct db *db)
+{
+    return db->ops->changes(db);
+}
+
+int
+db_scalar_int(struct db *db, int64_t dflt, int64_t *out, const char *sql, ...)
+{
+    struct db_stmt *st;
+    const char *arg;
+    va_list ap;
+    int rc, i = 1;
+
+    rc = db_prepare(db, sql, &st);
+    if (rc != CG_OK)
+        return rc;
+    va_start(ap, sql);
+    while ((arg = va_arg(ap, const char *)) != NULL)
+        db_bind_text(st, i++, arg);
+    va_end(ap);
+    rc = db_step(st);
+    if (rc == DB_ROW)
+        *out = db_col_int(st, 0);
+    else if (rc == DB_DONE)
+        *out = dflt;
+    db_finalize(st);
+    return rc < 0 ? rc : CG_OK;
+}
+
+char *
+db_dialect_ddl(struct db *db, const char *sql)
+{
+    return db->ops->ddl(sql);
+}
+
+const char *
+db_dialect_schema_extra(struct db *db, int version)
+{
+    return db->ops->schema_extra(version);
+}
+
+const char *
+db_dialect_strpos(struct db *db)
+{
+    return db->ops->strpos;
+}
+
+int
+db_dialect_case_search(struct db *db, struct buf *sql, const char *alias,
+                       const char *q)
+{
+    return db->ops->search(sql, alias, q);
+}
+
+int
+db_dialect_case_search_bind(struct db_stmt *st, int i, const char *q)
+{
+    return st->db->ops->search_bind(st, i, q);
+}
