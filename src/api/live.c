@@ -2,6 +2,7 @@
  * live.c - the hub of event streams; see live.h.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,23 @@ struct live {
     pthread_mutex_t lock;
     struct sub *head;
     size_t count;
+    /* The listener of a PostgreSQL deployment. */
+    struct store *store;
+    char *url;
+    pthread_t listener;
+    bool listening;
+    volatile int stop;
 };
+
+/* The channel every process of a deployment announces changes on. */
+#define LIVE_CHANNEL "civicgrid_cases"
 
 static bool may_see(struct db *db, const struct sub *s,
                     const struct case_row *c);
 static void publish(struct live *l, struct db *db, int64_t id);
+static void publish_family(struct live *l, struct db *db, int64_t id);
+static void on_note(const char *payload, void *ctx);
+static void *listener_main(void *arg);
 
 struct live *
 live_new(void)
@@ -49,6 +62,7 @@ live_free(struct live *l)
 
     if (!l)
         return;
+    live_listen_stop(l);
     for (s = l->head; s; s = next) {
         next = s->next;
         http_stream_close(s->stream);
@@ -121,11 +135,76 @@ may_see(struct db *db, const struct sub *s, const struct case_row *c)
 void
 live_case_changed(struct live *l, struct db *db, int64_t id)
 {
-    int64_t kids[LIVE_CHILDREN];
-    size_t n = 0, i;
+    char payload[24];
 
     if (!l)
         return;
+    /* Through the database, every process hears it, this one included. */
+    if (db_has_notify(db) && l->listening) {
+        str_fmt(payload, sizeof(payload), "%lld", (long long)id);
+        if (db_notify(db, LIVE_CHANNEL, payload) == CG_OK)
+            return;
+        log_warn("msg=\"change not announced; only this server's streams "
+                 "hear of it\" case=%lld",
+                 (long long)id);
+    }
+    publish_family(l, db, id);
+}
+
+static void
+on_note(const char *payload, void *ctx)
+{
+    struct live *l = ctx;
+    int64_t id;
+
+    if (str_to_i64(payload, 1, INT64_MAX, &id) == CG_OK)
+        publish_family(l, store_db(l->store), id);
+}
+
+static void *
+listener_main(void *arg)
+{
+    struct live *l = arg;
+
+    db_listen(l->url, LIVE_CHANNEL, on_note, l, &l->stop);
+    return NULL;
+}
+
+int
+live_listen_start(struct live *l, struct store *store, const char *url)
+{
+    if (!db_url_is_pg(url))
+        return CG_OK;
+    l->store = store;
+    l->url = str_dup(url);
+    l->stop = 0;
+    if (pthread_create(&l->listener, NULL, listener_main, l) != 0) {
+        free(l->url);
+        l->url = NULL;
+        return CG_ERR;
+    }
+    l->listening = true;
+    return CG_OK;
+}
+
+void
+live_listen_stop(struct live *l)
+{
+    if (!l || !l->listening)
+        return;
+    l->stop = 1;
+    pthread_join(l->listener, NULL);
+    l->listening = false;
+    free(l->url);
+    l->url = NULL;
+}
+
+static void
+publish_family(struct live *l, struct db *db, int64_t id)
+{
+    int64_t kids[LIVE_CHILDREN];
+    size_t n = 0, i;
+
     publish(l, db, id);
     if (store_case_children(db, id, kids, LIVE_CHILDREN, &n) == CG_OK)
         for (i = 0; i < n; i++)

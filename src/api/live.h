@@ -16,6 +16,7 @@
 
 #include "http/http.h"
 #include "store/db.h"
+#include "store/store.h"
 
 struct live;
 
@@ -31,5 +32,15 @@ void live_case_changed(struct live *l, struct db *db, int64_t id);
 
 /* Streams joined to this hub now. */
 size_t live_count(struct live *l);
+
+/*
+ * With several server processes on one PostgreSQL database, a change made
+ * through one must reach the streams of all: live_case_changed then
+ * announces it through the database (NOTIFY), and each process listens
+ * (LISTEN) on a thread of its own and tells its own streams.  For a SQLite
+ * path there is one process and nothing to start.
+ */
+int live_listen_start(struct live *l, struct store *store, const char *url);
+void live_listen_stop(struct live *l);
 
 #endif

@@ -22,8 +22,6 @@
 #include "store/backup.h"
 
 static int copy_file(const char *from, const char *to);
-static int copy_blobs(const char *from, const char *to, size_t *copied,
-                      size_t *kept);
 static bool is_postgres(const char *url);
 static int usage(const char *name, bool restore);
 
@@ -70,8 +68,8 @@ copy_file(const char *from, const char *to)
 
 /* The photo folder has one level of two-character folders; each file is
  * copied when the target lacks it. */
-static int
-copy_blobs(const char *from, const char *to, size_t *copied, size_t *kept)
+int
+cmd_copy_blobs(const char *from, const char *to, size_t *copied, size_t *kept)
 {
     char sub[1100], tsub[1100], src[1200], dst[1200];
     struct dirent *d, *f;
@@ -182,7 +180,7 @@ run(int argc, char **argv, bool restore)
     if (restore) {
         rc = store_restore_sqlite(dbcopy, cfg.db, &info, err, sizeof(err));
         if (rc == CG_OK)
-            rc = copy_blobs(blobs, cfg.blob_dir, &copied, &kept);
+            rc = cmd_copy_blobs(blobs, cfg.blob_dir, &copied, &kept);
     } else {
         if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
             fprintf(stderr, "%s: cannot create %s: %s\n", argv[0], dir,
@@ -201,7 +199,7 @@ run(int argc, char **argv, bool restore)
         }
         unlink(tmp);
         if (rc == CG_OK)
-            rc = copy_blobs(cfg.blob_dir, blobs, &copied, &kept);
+            rc = cmd_copy_blobs(cfg.blob_dir, blobs, &copied, &kept);
     }
     if (rc != CG_OK) {
         fprintf(stderr, "%s: %s\n", argv[0],

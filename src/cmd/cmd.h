@@ -46,6 +46,10 @@ int cmd_train(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
 int cmd_dedupe_eval(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+/* Copies the stored photos the folder `to` lacks (they never change, so a
+ * photo already there is the same photo). */
+int cmd_copy_blobs(const char *from, const char *to, size_t *copied,
+                   size_t *kept);
 int cmd_restore(int argc, char **argv);
 
 /* The national category catalogue and the departments that own its

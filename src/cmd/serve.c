@@ -11,12 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/live.h"
 #include "auth/auth.h"
 #include "base/cgtime.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
 #include "cmd/cmd.h"
+#include "store/copy.h"
 #include "core/classify.h"
 
 /* Defaults of the settings classify.retrain_every (seconds between two
@@ -48,6 +50,10 @@ static bool retrain_wait(struct retrainer *r, int64_t seconds);
 static void *retrain_main(void *arg);
 static int retrain_start(struct retrainer *r, struct store *store);
 static void retrain_stop(struct retrainer *r);
+static void copy_told(const char *table, int64_t rows, uint64_t sum,
+                      bool verified, void *ctx);
+static int migrate_copy(const struct config *cfg, const char *from,
+                        const char *to, const char *to_blobs);
 static void tile_origin(const char *url, char *out, size_t outlen);
 static bool has_help(int argc, char **argv);
 
@@ -305,6 +311,13 @@ cmd_serve(int argc, char **argv)
         store_close(store);
         return 1;
     }
+    if (live_listen_start(app.live, store, cfg.db) != CG_OK) {
+        fprintf(stderr, "serve: cannot listen for other servers' changes\n");
+        http_server_stop(srv);
+        app_free(&app);
+        store_close(store);
+        return 1;
+    }
     if (retrain_start(&retrainer, store) != CG_OK) {
         fprintf(stderr, "serve: cannot start the model retrainer\n");
         http_server_stop(srv);
@@ -324,29 +337,135 @@ cmd_serve(int argc, char **argv)
         pause();
     log_info("msg=\"stopping\"");
     http_server_stop(srv);
+    live_listen_stop(app.live);
     retrain_stop(&retrainer);
     app_free(&app);
     store_close(store);
     return 0;
 }
 
+/* Progress of a copy, a line a table. */
+static void
+copy_told(const char *table, int64_t rows, uint64_t sum, bool verified,
+          void *ctx)
+{
+    (void)ctx;
+    if (verified)
+        printf("  verified %-18s %10lld rows  checksum %016llx\n", table,
+               (long long)rows, (unsigned long long)sum);
+    else
+        printf("  copied   %-18s %10lld rows\n", table, (long long)rows);
+    fflush(stdout);
+}
+
+/* civicgrid migrate --from SRC --to DST: a whole deployment into another
+ * database, typically a service center's SQLite file into the city's
+ * PostgreSQL, with its photos when --to-blob-dir is given. */
+static int
+migrate_copy(const struct config *cfg, const char *from, const char *to,
+             const char *to_blobs)
+{
+    struct store *src = NULL, *dst = NULL;
+    int64_t have = 0;
+    size_t copied = 0, kept = 0;
+    char err[400] = "";
+    int rc = 1;
+
+    if (store_open(from, &src) != CG_OK ||
+        store_migrate(store_db(src)) != CG_OK) {
+        fprintf(stderr, "migrate: cannot open the source %s\n", from);
+        goto out;
+    }
+    if (store_open(to, &dst) != CG_OK ||
+        store_migrate(store_db(dst)) != CG_OK) {
+        fprintf(stderr, "migrate: cannot open or prepare the target\n");
+        goto out;
+    }
+    if (db_scalar_int(store_db(dst), 0, &have,
+                      "SELECT (SELECT COUNT(*) FROM cases) +"
+                      " (SELECT COUNT(*) FROM users)",
+                      (const char *)NULL) != CG_OK ||
+        have > 0) {
+        fprintf(stderr,
+                "migrate: the target already holds a deployment (%lld cases "
+                "and users); copy into an empty database\n",
+                (long long)have);
+        goto out;
+    }
+    printf("copying %s into the target\n", from);
+    if (store_copy(store_db(src), store_db(dst), db_url_is_pg(to), copy_told,
+                   NULL, err, sizeof(err)) != CG_OK) {
+        fprintf(stderr, "migrate: %s\n", err);
+        goto out;
+    }
+    if (to_blobs) {
+        if (cmd_copy_blobs(cfg->blob_dir, to_blobs, &copied, &kept) != CG_OK) {
+            fprintf(stderr,
+                    "migrate: the photos could not all be copied to "
+                    "%s\n",
+                    to_blobs);
+            goto out;
+        }
+        printf("photos: %zu copied to %s, %zu already there\n", copied,
+               to_blobs, kept);
+    }
+    printf("the copy is whole: every table has the same rows and checksum "
+           "on both sides\n");
+    rc = 0;
+out:
+    if (src)
+        store_close(src);
+    if (dst)
+        store_close(dst);
+    return rc;
+}
+
 int
 cmd_migrate(int argc, char **argv)
 {
+    const char *from = NULL, *to = NULL, *to_blobs = NULL;
     struct store *store;
     struct config cfg;
     struct app app;
+    int i, out = 1;
 
     if (has_help(argc, argv)) {
-        printf("Usage: civicgrid migrate [--db PATH]\n\nCreates the "
-               "database or brings its schema up to date.\n");
+        printf("Usage: civicgrid migrate [--db PATH]\n"
+               "       civicgrid migrate --from SRC --to DST "
+               "[--blob-dir DIR --to-blob-dir DIR]\n\n"
+               "Creates the database or brings its schema up to date.\n\n"
+               "With --from and --to, copies a whole deployment into another "
+               "database (a SQLite\nfile into PostgreSQL: --to "
+               "postgres://USER@HOST/DB), history included, into an\nempty "
+               "target, and verifies the copy table by table (rows and a "
+               "checksum);\n--to-blob-dir copies the photos from --blob-dir "
+               "as well.\n\n");
+        config_usage();
         return 0;
     }
     if (config_load(&cfg, &argc, argv) != CG_OK)
         return 2;
+    for (i = 1; i < argc; i++) {
+        if (i + 1 < argc && strcmp(argv[i], "--from") == 0)
+            from = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--to") == 0)
+            to = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--to-blob-dir") == 0)
+            to_blobs = argv[++i];
+        else
+            argv[out++] = argv[i];
+    }
+    argc = out;
     if (argc > 1) {
         fprintf(stderr, "migrate: unexpected argument '%s'\n", argv[1]);
         return 2;
+    }
+    if (from || to) {
+        if (!from || !to) {
+            fprintf(stderr, "migrate: give both --from and --to\n");
+            return 2;
+        }
+        return migrate_copy(&cfg, from, to, to_blobs);
     }
     if (cmd_open(&cfg, &store, &app) != CG_OK)
         return 1;

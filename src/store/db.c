@@ -121,6 +121,24 @@ db_col_blob(struct db_stmt *st, int i, size_t *len)
     return st->db->ops->col_blob(st, i, len);
 }
 
+int
+db_col_count(struct db_stmt *st)
+{
+    return st->db->ops->col_count(st);
+}
+
+const char *
+db_col_name(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_name(st, i);
+}
+
+char
+db_col_kind(struct db_stmt *st, int i)
+{
+    return st->db->ops->col_kind(st, i);
+}
+
 void
 db_finalize(struct db_stmt *st)
 {
@@ -217,4 +235,38 @@ int
 db_dialect_case_search_bind(struct db_stmt *st, int i, const char *q)
 {
     return st->db->ops->search_bind(st, i, q);
+}
+
+bool
+db_has_notify(struct db *db)
+{
+    return db->ops->notify;
+}
+
+int
+db_notify(struct db *db, const char *channel, const char *payload)
+{
+    struct db_stmt *st;
+    int rc;
+
+    if (!db->ops->notify)
+        return CG_EUNSUPPORTED;
+    rc = db_prepare(db, "SELECT pg_notify(CAST(? AS TEXT), CAST(? AS TEXT))",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, channel);
+    db_bind_text(st, 2, payload);
+    rc = db_step(st);
+    db_finalize(st);
+    return rc == DB_ROW ? CG_OK : rc;
+}
+
+int
+db_listen(const char *url, const char *channel, db_notify_fn cb, void *ctx,
+          const volatile int *stop)
+{
+    if (!db_url_is_pg(url))
+        return CG_EUNSUPPORTED;
+    return db_pg_listen(url, channel, cb, ctx, stop);
 }

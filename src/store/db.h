@@ -51,6 +51,12 @@ bool db_col_null(struct db_stmt *st, int i);
 /* A blob column and its length in bytes; valid until the next step. */
 const void *db_col_blob(struct db_stmt *st, int i, size_t *len);
 void db_finalize(struct db_stmt *st);
+/* The columns of a statement's rows (after a step answered DB_ROW): how
+ * many, their names, and the kind of value each holds by its declared type:
+ * 'i' integer, 'r' real, 't' text, 'b' bytes. */
+int db_col_count(struct db_stmt *st);
+const char *db_col_name(struct db_stmt *st, int i);
+char db_col_kind(struct db_stmt *st, int i);
 
 /* Write transactions take the write lock at once, so that a transaction
  * that reads a case's state and then changes it can never be overtaken.
@@ -90,5 +96,24 @@ const char *db_dialect_strpos(struct db *db);
 int db_dialect_case_search(struct db *db, struct buf *sql, const char *alias,
                            const char *q);
 int db_dialect_case_search_bind(struct db_stmt *st, int i, const char *q);
+
+/*
+ * Notifications between server processes.  On PostgreSQL a change
+ * announced with db_notify reaches every process listening on the channel
+ * (LISTEN/NOTIFY), delivered when the announcing transaction commits, at
+ * once outside one.  SQLite has one writing process and nothing to carry
+ * them: db_has_notify is false and the process tells itself directly.
+ */
+typedef void (*db_notify_fn)(const char *payload, void *ctx);
+bool db_has_notify(struct db *db);
+int db_notify(struct db *db, const char *channel, const char *payload);
+/*
+ * Listens on channel through a connection of its own to url, calling cb
+ * for each notification, until *stop becomes non-zero (looked at least
+ * once a second); a broken connection is opened again.  Blocks: run it on
+ * a thread of its own.  CG_EUNSUPPORTED for a SQLite path.
+ */
+int db_listen(const char *url, const char *channel, db_notify_fn cb, void *ctx,
+              const volatile int *stop);
 
 #endif

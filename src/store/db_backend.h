@@ -27,6 +27,9 @@ struct db_ops {
     double (*col_double)(struct db_stmt *st, int i);
     bool (*col_null)(struct db_stmt *st, int i);
     const void *(*col_blob)(struct db_stmt *st, int i, size_t *len);
+    int (*col_count)(struct db_stmt *st);
+    const char *(*col_name)(struct db_stmt *st, int i);
+    char (*col_kind)(struct db_stmt *st, int i);
     void (*finalize)(struct db_stmt *st);
     int (*begin)(struct db *db);
     int (*commit)(struct db *db);
@@ -40,6 +43,8 @@ struct db_ops {
     const char *strpos;
     int (*search)(struct buf *sql, const char *alias, const char *q);
     int (*search_bind)(struct db_stmt *st, int i, const char *q);
+    /* Whether the database carries notifications between processes. */
+    bool notify;
 };
 
 struct db {
@@ -52,5 +57,7 @@ struct db_stmt {
 
 int db_sqlite_open(const char *path, struct db **out);
 int db_pg_open(const char *url, struct db **out);
+int db_pg_listen(const char *url, const char *channel, db_notify_fn cb,
+                 void *ctx, const volatile int *stop);
 
 #endif

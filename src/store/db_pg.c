@@ -27,6 +27,8 @@
 #include <strings.h>
 
 #include <libpq-fe.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -76,6 +78,7 @@ struct pg_stmt {
 static struct pg_db *pg_of(struct db *db);
 static struct pg_stmt *pst_of(struct db_stmt *st);
 static void quiet(void *arg, const char *message);
+static PGconn *listen_conn(const char *url, const char *channel);
 static int setup(struct pg_db *db);
 static void ensure_conn(struct pg_db *db);
 static bool broken(struct pg_db *db);
@@ -100,6 +103,9 @@ static int pg_bind_null(struct db_stmt *st, int i);
 static int pg_step(struct db_stmt *st);
 static int pg_reset(struct db_stmt *st);
 static const char *pg_col_text(struct db_stmt *st, int i);
+static int pg_col_count(struct db_stmt *st);
+static const char *pg_col_name(struct db_stmt *st, int i);
+static char pg_col_kind(struct db_stmt *st, int i);
 static const void *pg_col_blob(struct db_stmt *st, int i, size_t *len);
 static int64_t pg_col_int(struct db_stmt *st, int i);
 static double pg_col_double(struct db_stmt *st, int i);
@@ -133,6 +139,9 @@ static const struct db_ops pg_ops = {
     .col_double = pg_col_double,
     .col_null = pg_col_null,
     .col_blob = pg_col_blob,
+    .col_count = pg_col_count,
+    .col_name = pg_col_name,
+    .col_kind = pg_col_kind,
     .finalize = pg_finalize,
     .begin = pg_begin,
     .commit = pg_commit,
@@ -145,6 +154,7 @@ static const struct db_ops pg_ops = {
     .strpos = "strpos",
     .search = pg_search,
     .search_bind = pg_search_bind,
+    .notify = true,
 };
 
 static struct pg_db *
@@ -543,6 +553,45 @@ pg_col_text(struct db_stmt *st, int i)
     return value(st, i);
 }
 
+static int
+pg_col_count(struct db_stmt *st)
+{
+    struct pg_stmt *s = pst_of(st);
+
+    return s->res ? PQnfields(s->res) : 0;
+}
+
+static const char *
+pg_col_name(struct db_stmt *st, int i)
+{
+    struct pg_stmt *s = pst_of(st);
+
+    return s->res ? PQfname(s->res, i) : NULL;
+}
+
+/* By the column's type: int2/int4/int8, float4/float8/numeric, bytea. */
+static char
+pg_col_kind(struct db_stmt *st, int i)
+{
+    struct pg_stmt *s = pst_of(st);
+    Oid t = s->res ? PQftype(s->res, i) : 0;
+
+    switch (t) {
+    case 20:
+    case 21:
+    case 23:
+        return 'i';
+    case 700:
+    case 701:
+    case 1700:
+        return 'r';
+    case 17:
+        return 'b';
+    default:
+        return 't';
+    }
+}
+
 static const void *
 pg_col_blob(struct db_stmt *st, int i, size_t *len)
 {
@@ -809,4 +858,72 @@ pg_search_bind(struct db_stmt *st, int i, const char *q)
     pg_bind_text(st, i++, pat.data);
     buf_free(&pat);
     return i;
+}
+
+/* Opens a listening connection: LISTEN on channel.  NULL on failure,
+ * logged. */
+static PGconn *
+listen_conn(const char *url, const char *channel)
+{
+    PGconn *c = PQconnectdb(url);
+    char *ident, sql[200];
+    PGresult *res;
+
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+        log_warn("msg=\"cannot open the listening connection\" err=\"%.120s\"",
+                 c ? PQerrorMessage(c) : "out of memory");
+        PQfinish(c);
+        return NULL;
+    }
+    PQsetNoticeProcessor(c, quiet, NULL);
+    ident = PQescapeIdentifier(c, channel, strlen(channel));
+    if (!ident) {
+        PQfinish(c);
+        return NULL;
+    }
+    str_fmt(sql, sizeof(sql), "LISTEN %s", ident);
+    PQfreemem(ident);
+    res = PQexec(c, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        log_warn("msg=\"cannot listen\" channel=%s err=\"%.120s\"", channel,
+                 PQerrorMessage(c));
+        PQclear(res);
+        PQfinish(c);
+        return NULL;
+    }
+    PQclear(res);
+    return c;
+}
+
+int
+db_pg_listen(const char *url, const char *channel, db_notify_fn cb, void *ctx,
+             const volatile int *stop)
+{
+    PGconn *c = NULL;
+    PGnotify *n;
+    struct pollfd pfd;
+
+    while (!*stop) {
+        if (!c && !(c = listen_conn(url, channel))) {
+            sleep(1); /* the database is away: try again shortly */
+            continue;
+        }
+        pfd.fd = PQsocket(c);
+        pfd.events = POLLIN;
+        pfd.revents = 0;
+        if (pfd.fd < 0 || poll(&pfd, 1, 1000) < 0 ||
+            ((pfd.revents & POLLIN) && !PQconsumeInput(c)) ||
+            PQstatus(c) != CONNECTION_OK) {
+            log_warn("msg=\"listening connection lost; opening it again\"");
+            PQfinish(c);
+            c = NULL;
+            continue;
+        }
+        while ((n = PQnotifies(c))) {
+            cb(n->extra, ctx);
+            PQfreemem(n);
+        }
+    }
+    PQfinish(c);
+    return CG_OK;
 }

@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sqlite3.h>
 
@@ -42,6 +43,9 @@ static int lite_bind_null(struct db_stmt *st, int i);
 static int lite_step(struct db_stmt *st);
 static int lite_reset(struct db_stmt *st);
 static const char *lite_col_text(struct db_stmt *st, int i);
+static int lite_col_count(struct db_stmt *st);
+static const char *lite_col_name(struct db_stmt *st, int i);
+static char lite_col_kind(struct db_stmt *st, int i);
 static const void *lite_col_blob(struct db_stmt *st, int i, size_t *len);
 static int64_t lite_col_int(struct db_stmt *st, int i);
 static double lite_col_double(struct db_stmt *st, int i);
@@ -75,6 +79,9 @@ static const struct db_ops lite_ops = {
     .col_double = lite_col_double,
     .col_null = lite_col_null,
     .col_blob = lite_col_blob,
+    .col_count = lite_col_count,
+    .col_name = lite_col_name,
+    .col_kind = lite_col_kind,
     .finalize = lite_finalize,
     .begin = lite_begin,
     .commit = lite_commit,
@@ -251,6 +258,46 @@ static const char *
 lite_col_text(struct db_stmt *st, int i)
 {
     return (const char *)sqlite3_column_text(stmt_of(st), i);
+}
+
+static int
+lite_col_count(struct db_stmt *st)
+{
+    return sqlite3_column_count(stmt_of(st));
+}
+
+static const char *
+lite_col_name(struct db_stmt *st, int i)
+{
+    return sqlite3_column_name(stmt_of(st), i);
+}
+
+/* By the column's declared type (the tables are STRICT), else by the
+ * value at hand. */
+static char
+lite_col_kind(struct db_stmt *st, int i)
+{
+    const char *t = sqlite3_column_decltype(stmt_of(st), i);
+
+    if (t) {
+        if (strcasecmp(t, "INTEGER") == 0 || strcasecmp(t, "INT") == 0)
+            return 'i';
+        if (strcasecmp(t, "REAL") == 0)
+            return 'r';
+        if (strcasecmp(t, "BLOB") == 0)
+            return 'b';
+        return 't';
+    }
+    switch (sqlite3_column_type(stmt_of(st), i)) {
+    case SQLITE_INTEGER:
+        return 'i';
+    case SQLITE_FLOAT:
+        return 'r';
+    case SQLITE_BLOB:
+        return 'b';
+    default:
+        return 't';
+    }
 }
 
 static const void *
