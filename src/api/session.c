@@ -89,12 +89,16 @@ api_session_create(struct http_req *r)
         {"password", F_STRING, true, 1, 128},
         FIELDS_END,
     };
-    int64_t wait;
+    char key[AUTH_THROTTLE_KEY_LEN];
+    int64_t wait, since, failures;
     int rc;
 
     if ((rc = validate_body(r, r->json, fields)) != CG_OK)
         return rc;
-    wait = auth_throttle_wait(body_str(r->json, "username"), cgtime_now());
+    auth_throttle_key(body_str(r->json, "username"), key);
+    if (store_throttle_get(api_db(r), key, &since, &failures) != CG_OK)
+        return http_error(r, 503, "unavailable", "try again in a moment");
+    wait = auth_throttle_policy(since, failures, cgtime_now());
     if (wait > 0) {
         r->retry_after = (int)wait;
         return http_error(r, 429, "too_many_attempts",
@@ -130,6 +134,7 @@ signin_checked(struct http_req *r)
     struct user u;
     const char *proto, *secure;
     json_t *who;
+    char key[AUTH_THROTTLE_KEY_LEN];
     int64_t expires;
     int rc;
 
@@ -145,11 +150,13 @@ signin_checked(struct http_req *r)
         !auth_password_verify(hash, body_str(r->json, "password"))) {
         log_info("msg=\"sign-in refused\" username=\"%.64s\"",
                  body_str(r->json, "username"));
-        auth_throttle_fail(body_str(r->json, "username"), cgtime_now());
+        auth_throttle_key(body_str(r->json, "username"), key);
+        store_throttle_fail(api_db(r), key, cgtime_now(), AUTH_FAILURE_WINDOW);
         return http_error(r, 401, "bad_credentials",
                           "the username or the password is wrong");
     }
-    auth_throttle_clear(body_str(r->json, "username"));
+    auth_throttle_key(body_str(r->json, "username"), key);
+    store_throttle_clear(api_db(r), key);
     /* The answer is built before the session exists, so a failure leaves
      * no session behind. */
     who = user_json(r, &u);

@@ -34,9 +34,13 @@ int auth_password_check(const char *password, const char **why);
 #define AUTH_FAILURE_WINDOW (15 * 60)
 
 /* Seconds until username may try again, 0 if it may now. */
-int64_t auth_throttle_wait(const char *username, int64_t now);
-void auth_throttle_fail(const char *username, int64_t now);
-void auth_throttle_clear(const char *username);
+/* The key an account's failed sign-ins are counted under: a hash of the
+ * username, in hex, so that the count names no one. */
+#define AUTH_THROTTLE_KEY_LEN 17
+void auth_throttle_key(const char *username, char out[AUTH_THROTTLE_KEY_LEN]);
+/* How many seconds a sign-in must wait, given `failures` counted since
+ * `since`: 0 to go ahead. */
+int64_t auth_throttle_policy(int64_t since, int64_t failures, int64_t now);
 
 /* A new random token (what the client keeps) and its digest (what the
  * database keeps). */

@@ -15,20 +15,9 @@
 #include "base/log.h"
 #include "base/str.h"
 
-#define HASH_SLOTS     2
-#define THROTTLE_SLOTS 1024
+#define HASH_SLOTS 2
 
 static sem_t hash_slots;
-
-/* Failed sign-ins, by a hash of the username.  Two usernames that share a
- * slot share a count; with 1024 slots that only makes the lock a little
- * early for both, never late. */
-static struct {
-    uint64_t key;
-    int64_t since;
-    int failures;
-} throttle[THROTTLE_SLOTS];
-static pthread_mutex_t throttle_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t
 username_key(const char *username)
@@ -44,49 +33,24 @@ username_key(const char *username)
     return k;
 }
 
+void
+auth_throttle_key(const char *username, char out[AUTH_THROTTLE_KEY_LEN])
+{
+    uint64_t k = username_key(username);
+    unsigned char b[8];
+    size_t i;
+
+    for (i = 0; i < sizeof(b); i++)
+        b[i] = (unsigned char)(k >> (56 - 8 * i));
+    str_hex(b, sizeof(b), out);
+}
+
 int64_t
-auth_throttle_wait(const char *username, int64_t now)
+auth_throttle_policy(int64_t since, int64_t failures, int64_t now)
 {
-    uint64_t k = username_key(username);
-    size_t slot = k % THROTTLE_SLOTS;
-    int64_t wait = 0;
-
-    pthread_mutex_lock(&throttle_lock);
-    if (throttle[slot].key == k &&
-        throttle[slot].failures >= AUTH_MAX_FAILURES &&
-        now - throttle[slot].since < AUTH_FAILURE_WINDOW)
-        wait = AUTH_FAILURE_WINDOW - (now - throttle[slot].since);
-    pthread_mutex_unlock(&throttle_lock);
-    return wait;
-}
-
-void
-auth_throttle_fail(const char *username, int64_t now)
-{
-    uint64_t k = username_key(username);
-    size_t slot = k % THROTTLE_SLOTS;
-
-    pthread_mutex_lock(&throttle_lock);
-    if (throttle[slot].key != k ||
-        now - throttle[slot].since >= AUTH_FAILURE_WINDOW) {
-        throttle[slot].key = k;
-        throttle[slot].since = now;
-        throttle[slot].failures = 0;
-    }
-    throttle[slot].failures++;
-    pthread_mutex_unlock(&throttle_lock);
-}
-
-void
-auth_throttle_clear(const char *username)
-{
-    uint64_t k = username_key(username);
-    size_t slot = k % THROTTLE_SLOTS;
-
-    pthread_mutex_lock(&throttle_lock);
-    if (throttle[slot].key == k)
-        throttle[slot].failures = 0;
-    pthread_mutex_unlock(&throttle_lock);
+    if (failures >= AUTH_MAX_FAILURES && now - since < AUTH_FAILURE_WINDOW)
+        return AUTH_FAILURE_WINDOW - (now - since);
+    return 0;
 }
 
 int

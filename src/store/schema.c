@@ -234,6 +234,14 @@ static const char *const migrations[] = {
     " created_at INTEGER NOT NULL,"
     " PRIMARY KEY (client_id, update_id)"
     ") STRICT;",
+    /* 7: failed sign-ins per account, in the database so that every
+     * server process of a deployment counts the same failures.  The key
+     * is a hash of the username, so the table names no one. */
+    "CREATE TABLE signin_failures ("
+    " key TEXT PRIMARY KEY,"
+    " since INTEGER NOT NULL,"
+    " failures INTEGER NOT NULL"
+    ") STRICT;",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

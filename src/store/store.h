@@ -567,4 +567,13 @@ typedef void (*store_ops_cb)(const char *state, int64_t cases, int64_t overdue,
 int store_ops_case_counts(struct db *db, int64_t now, store_ops_cb cb,
                           void *ctx);
 
+/* ---- failed sign-ins (throttle.c) ------------------------------------- */
+
+int store_throttle_get(struct db *db, const char *key, int64_t *since,
+                       int64_t *failures);
+/* Counts one failure; a count older than `window` seconds starts again. */
+int store_throttle_fail(struct db *db, const char *key, int64_t now,
+                        int64_t window);
+int store_throttle_clear(struct db *db, const char *key);
+
 #endif

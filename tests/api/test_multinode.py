@@ -65,3 +65,21 @@ def test_a_change_through_one_node_reaches_the_other(two_nodes):
     finally:
         watching.close()
         mine.close()
+
+
+def test_password_guessing_is_counted_across_nodes(two_nodes):
+    """Failed sign-ins are counted in the database: guessing through one
+    server locks the account on the other as well."""
+    import requests
+    a, b = two_nodes
+    for i in range(10):
+        node = (a, b)[i % 2]
+        r = requests.post(node.url + "/api/v1/session",
+                          json={"username": "supervisor",
+                                "password": "wrong-%d" % i}, timeout=60)
+        assert r.status_code == 401, r.text
+    r = requests.post(b.url + "/api/v1/session",
+                      json={"username": "supervisor",
+                            "password": "civicgrid-demo"}, timeout=60)
+    assert r.status_code == 429, r.text
+    assert int(r.headers["Retry-After"]) > 0
