@@ -13,7 +13,11 @@ checks the probabilities: how often the first suggestion is right when
 its probability reaches the auto-accept threshold.
 
     bench/classify/nested.py --bin ./civicgrid --csv FILE [--folds 5]
-                             [--seeds 1,2,3] [--inner 5]
+                             [--seeds 1,2,3] [--inner 5] [--taxonomy FILE]
+
+With --taxonomy, every training (inner and outer) learns the taxonomy's
+prior texts too, and the fixed defaults are also scored without them
+(`--prior-weight 0`); the prior texts are never scored.
 
 Prints a Markdown fragment on standard output.
 """
@@ -60,9 +64,10 @@ def run(args):
                           text=True).stdout
 
 
-def inner_cv(bin_, path, inner, seed, c, beta):
+def inner_cv(bin_, path, inner, seed, tax, c, beta):
     out = run([bin_, "train", "--csv", path, "--cv", str(inner), "--seed",
-               str(seed), "--c", c, "--nb-beta", beta, "--calibrate", "0"])
+               str(seed), "--c", c, "--nb-beta", beta, "--calibrate", "0"] +
+              tax)
     got = {}
     for line in out.splitlines():
         if line.startswith("top-"):
@@ -98,7 +103,12 @@ def main():
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--inner", type=int, default=5)
     ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--taxonomy")
     a = ap.parse_args()
+    # Without --taxonomy, no prior texts, whatever the binary's default
+    # file (relative to the working directory) holds.
+    tax = ["--taxonomy", a.taxonomy] if a.taxonomy else ["--prior-weight",
+                                                         "0"]
     with open(a.csv, encoding="utf-8", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r["category"]]
     learners = [
@@ -106,6 +116,9 @@ def main():
         ("SVM, fixed defaults", []),
         ("logistic regression, fixed defaults", ["--algo", "logreg"]),
     ]
+    if a.taxonomy:
+        learners.insert(2, ("SVM, fixed defaults, cases only",
+                            ["--prior-weight", "0"]))
     results = {name: [] for name, _ in learners}
     picks = collections.Counter()
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,14 +135,15 @@ def main():
                 write_csv(test_path, te)
                 # Best inner top-1, then top-3, then the first in GRID.
                 best = max(GRID, key=lambda g: (
-                    inner_cv(a.bin, train_path, a.inner, seed, *g),
+                    inner_cv(a.bin, train_path, a.inner, seed, tax, *g),
                     -GRID.index(g)))
                 picks[best] += 1
                 for name, extra in learners:
                     if extra is None:
                         extra = ["--c", best[0], "--nb-beta", best[1]]
                     per[name] += score(a.bin, train_path, test_path, te,
-                                       model, extra + ["--seed", str(seed)])
+                                       model,
+                                       tax + extra + ["--seed", str(seed)])
             for name, _ in learners:
                 results[name].append((seed, summary(per[name])))
     print("| learner | seed | top-1 | top-3 | mean p1 | p1 >= %.2f: right"

@@ -7,12 +7,14 @@
  * are read and written here, the model through a temporary file renamed
  * into place so that a reader never sees half a model.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/buf.h"
 #include "base/err.h"
@@ -27,6 +29,8 @@
 #define MAX_CSV    (512L * 1024 * 1024)
 #define MAX_FIELDS 64
 #define TIME_CALLS 20000 /* classifications timed by --time */
+/* The hotline's category taxonomy, read by train --csv when present. */
+#define DEFAULT_TAXONOMY "data/classify/taxonomy.csv"
 
 enum col { C_ID, C_SUBJECT, C_DETAIL, C_CATEGORY, C__COUNT };
 
@@ -42,8 +46,17 @@ struct cases {
     size_t unlabelled;
 };
 
+/* The prior texts from a taxonomy file: one per row, its subcategory
+ * names as the text and its first level as the category. */
+struct prior {
+    struct demo_csv csv;
+    struct cls_example *ex;
+    char **text;
+    size_t n;
+};
+
 struct train_opts {
-    const char *csv, *model, *db;
+    const char *csv, *model, *db, *taxonomy;
     unsigned cv;
     struct cls_params params;
 };
@@ -52,6 +65,11 @@ static void train_usage(FILE *out);
 static void classify_usage(FILE *out);
 static int cases_read(const char *path, bool labelled, struct cases *c);
 static void cases_free(struct cases *c);
+static void prior_add(struct prior *t, size_t *cap, const char *label,
+                      const char *text);
+static void default_taxonomy(char *out, size_t outlen);
+static int prior_read(const char *path, bool given, struct prior *t);
+static void prior_free(struct prior *t);
 static int parse_train(int argc, char **argv, struct train_opts *o);
 static int model_write(const struct cls_model *m, const char *path);
 static int model_read(const char *path, struct cls_model **m);
@@ -121,10 +139,22 @@ train_usage(FILE *out)
             "temperature on, 0 for\n"
             "                       none (default %u)\n"
             "  --seed N             order of the examples and of the folds "
-            "(default %llu)\n",
+            "(default %llu)\n"
+            "  --taxonomy FILE      with --csv: a CSV of the hotline's "
+            "categories (columns\n"
+            "                       level1, level2, level3); each level-2 "
+            "and level-3 name\n"
+            "                       joins the training as a short text of "
+            "its level-1\n"
+            "                       category, when that is one of the "
+            "cases' categories\n"
+            "                       (default %s, when present)\n"
+            "  --prior-weight X     how much such a text counts against a "
+            "case, 0 to 1\n"
+            "                       (default %g)\n",
             d.ngram_max, d.subject_weight, d.min_df, d.max_features, d.epochs,
             d.lambda, d.eta0, d.alpha, d.c, d.nb_beta, d.calibrate,
-            (unsigned long long)d.seed);
+            (unsigned long long)d.seed, DEFAULT_TAXONOMY, d.prior_weight);
 }
 
 static void
@@ -222,6 +252,133 @@ cases_free(struct cases *c)
     memset(c, 0, sizeof(*c));
 }
 
+/* Adds text as a prior text of category label, unless it says nothing
+ * (empty, or 其他, "other") or the category has it already. */
+static void
+prior_add(struct prior *t, size_t *cap, const char *label, const char *text)
+{
+    size_t i;
+
+    if (!*text || strcmp(text, "其他") == 0)
+        return;
+    for (i = 0; i < t->n; i++)
+        if (strcmp(t->ex[i].label, label) == 0 &&
+            strcmp(t->ex[i].detail, text) == 0)
+            return;
+    if (t->n == *cap) {
+        *cap = *cap ? *cap * 2 : 256;
+        t->ex = xrealloc(t->ex, *cap * sizeof(*t->ex));
+        t->text = xrealloc(t->text, *cap * sizeof(*t->text));
+    }
+    t->text[t->n] = str_dup(text);
+    t->ex[t->n].subject = NULL;
+    t->ex[t->n].detail = t->text[t->n];
+    t->ex[t->n].label = label;
+    t->n++;
+}
+
+/* The taxonomy shipped with the program: data/classify/taxonomy.csv from
+ * where it is run, else beside the binary or one folder up from it (a
+ * checkout's ./civicgrid and build/civicgrid), so that training from
+ * another folder learns the same. */
+static void
+default_taxonomy(char *out, size_t outlen)
+{
+    char exe[PATH_MAX], *slash;
+    ssize_t n;
+
+    str_copy(out, outlen, DEFAULT_TAXONOMY);
+    if (access(out, R_OK) == 0)
+        return;
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    if (!(slash = strrchr(exe, '/')))
+        return;
+    *slash = '\0';
+    if (str_fmt(out, outlen, "%s/%s", exe, DEFAULT_TAXONOMY) == CG_OK &&
+        access(out, R_OK) == 0)
+        return;
+    if (str_fmt(out, outlen, "%s/../%s", exe, DEFAULT_TAXONOMY) == CG_OK &&
+        access(out, R_OK) == 0)
+        return;
+    str_copy(out, outlen, DEFAULT_TAXONOMY);
+}
+
+/*
+ * Reads the taxonomy (columns level1, level2, level3) into prior texts
+ * labelled with the level-1 name: each level-3 name is one, and each
+ * level-2 name once.  A level-2 name joined to each of its level-3 names
+ * would count once per row, and the long level-2 lists would drown the
+ * rest: by cross-validation that lost about 1.5 points of top-1.  A file
+ * that is absent is no error unless given on the command line: training
+ * then learns from the cases alone.
+ */
+static int
+prior_read(const char *path, bool given, struct prior *t)
+{
+    static const char *const names[3] = {"level1", "level2", "level3"};
+    char *f[MAX_FIELDS];
+    size_t n, ncols, i, k, cap = 0;
+    int col[3] = {-1, -1, -1}, rc;
+
+    memset(t, 0, sizeof(*t));
+    rc = demo_csv_open(&t->csv, path, (size_t)MAX_CSV);
+    if (rc == CG_ENOTFOUND && !given)
+        return CG_OK;
+    if (rc != CG_OK) {
+        fprintf(stderr, "%s: cannot read the taxonomy\n", path);
+        return rc;
+    }
+    if (demo_csv_next(&t->csv, f, MAX_FIELDS, &ncols) != CG_OK) {
+        fprintf(stderr, "%s: no header line\n", path);
+        return CG_EINVAL;
+    }
+    for (i = 0; i < ncols; i++)
+        for (k = 0; k < 3; k++)
+            if (strcmp(f[i], names[k]) == 0)
+                col[k] = (int)i;
+    if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
+        fprintf(stderr,
+                "%s: the header needs the columns level1, level2 and "
+                "level3\n",
+                path);
+        return CG_EINVAL;
+    }
+    for (;;) {
+        long line = t->csv.line;
+
+        rc = demo_csv_next(&t->csv, f, MAX_FIELDS, &n);
+        if (rc == CG_ENOTFOUND)
+            return CG_OK;
+        if (rc != CG_OK || n != ncols) {
+            fprintf(stderr, "%s:%ld: %s\n", path, line,
+                    rc != CG_OK ? "not a valid CSV record"
+                                : "the record has not as many fields as the "
+                                  "header");
+            return CG_EINVAL;
+        }
+        if (!*f[col[0]])
+            continue;
+        prior_add(t, &cap, f[col[0]], f[col[2]]);
+        prior_add(t, &cap, f[col[0]], f[col[1]]);
+    }
+}
+
+static void
+prior_free(struct prior *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->n; i++)
+        free(t->text[i]);
+    free(t->text);
+    free(t->ex);
+    demo_csv_close(&t->csv);
+    memset(t, 0, sizeof(*t));
+}
+
 /* Fills o from the flags; prints the reason and returns CG_EINVAL on a
  * bad one. */
 static int
@@ -264,6 +421,11 @@ parse_train(int argc, char **argv, struct train_opts *o)
             o->db = val;
         else if (strcmp(a, "--model") == 0)
             o->model = val;
+        else if (strcmp(a, "--taxonomy") == 0)
+            o->taxonomy = val;
+        else if (strcmp(a, "--prior-weight") == 0 &&
+                 (rc = str_to_double(val, &x)) == CG_OK)
+            p->prior_weight = x;
         else if (strcmp(a, "--algo") == 0)
             continue;
         else if (strcmp(a, "--cv") == 0 &&
@@ -314,9 +476,9 @@ parse_train(int argc, char **argv, struct train_opts *o)
             return CG_EINVAL;
         }
     }
-    if (o->db && (o->csv || o->model)) {
+    if (o->db && (o->csv || o->model || o->taxonomy)) {
         fprintf(stderr, "train: --db learns from the database; it takes "
-                        "no --csv or --model\n");
+                        "no --csv, --model or --taxonomy\n");
         return CG_EINVAL;
     }
     if (!o->db && (!o->csv || (!o->model && !o->cv))) {
@@ -406,9 +568,10 @@ cmd_train(int argc, char **argv)
 {
     struct cls_model *m = NULL;
     struct train_opts o;
+    struct prior t;
     struct cases c;
     struct cls_cv cv;
-    char why[200];
+    char why[200], taxonomy[PATH_MAX + 64];
     double t0;
     int i, rc;
 
@@ -430,10 +593,26 @@ cmd_train(int argc, char **argv)
     if (c.unlabelled)
         fprintf(stderr, "train: %s: skipped %zu rows without a category\n",
                 o.csv, c.unlabelled);
+    if (!o.taxonomy)
+        default_taxonomy(taxonomy, sizeof(taxonomy));
+    if (prior_read(o.taxonomy ? o.taxonomy : taxonomy, o.taxonomy, &t) !=
+        CG_OK) {
+        prior_free(&t);
+        cases_free(&c);
+        return 1;
+    }
+    if (t.n)
+        fprintf(stderr, "train: %zu prior texts from %s\n", t.n,
+                o.taxonomy ? o.taxonomy : taxonomy);
+    else
+        fprintf(stderr,
+                "train: no taxonomy (%s): learning from the cases "
+                "alone\n",
+                o.taxonomy ? o.taxonomy : taxonomy);
     rc = CG_OK;
     if (o.cv) {
-        rc = cls_cross_validate(&o.params, c.ex, c.n, o.cv, o.params.seed, &cv,
-                                why, sizeof(why));
+        rc = cls_cross_validate_prior(&o.params, c.ex, c.n, t.ex, t.n, o.cv,
+                                      o.params.seed, &cv, why, sizeof(why));
         if (rc == CG_OK)
             printf("cross-validation: %u folds, %zu cases, %s, n-grams 1-%u, "
                    "subject weight %g\n"
@@ -446,7 +625,8 @@ cmd_train(int argc, char **argv)
     }
     if (rc == CG_OK && o.model) {
         t0 = now_us();
-        rc = cls_train(&o.params, c.ex, c.n, &m, why, sizeof(why));
+        rc = cls_train_prior(&o.params, c.ex, c.n, t.ex, t.n, &m, why,
+                             sizeof(why));
         if (rc == CG_OK)
             rc = model_write(m, o.model);
         else
@@ -460,6 +640,7 @@ cmd_train(int argc, char **argv)
         fprintf(stderr, "train: %s\n", why);
     }
     cls_free(m);
+    prior_free(&t);
     cases_free(&c);
     return rc == CG_OK ? 0 : 1;
 }

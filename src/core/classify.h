@@ -67,6 +67,7 @@ struct cls_params {
     double c;              /* CLS_SVM: cost of a margin violation */
     double nb_beta;        /* CLS_SVM: weight of the NB log-count ratios */
     unsigned calibrate;    /* folds to fit the temperature on; 0: none */
+    double prior_weight;   /* a prior text counts this much, 0 to 1 */
 };
 
 /* One training case: its subject, its description and the category a
@@ -120,6 +121,17 @@ int cls_train(const struct cls_params *p, const struct cls_example *ex,
 size_t cls_classify(const struct cls_model *m, const char *subject,
                     const char *detail, struct cls_guess *out, size_t k);
 
+/*
+ * As cls_train, with nprior prior texts besides the cases: short texts
+ * that name what a category covers (its subcategories in the hotline's
+ * taxonomy), so that a category with few cases still knows its words.
+ * Each counts p->prior_weight of a case; one whose category none of the
+ * cases has is left out.  prior may be NULL when nprior is 0.
+ */
+int cls_train_prior(const struct cls_params *p, const struct cls_example *ex,
+                    size_t n, const struct cls_example *prior, size_t nprior,
+                    struct cls_model **out, char *why, size_t whylen);
+
 /* Appends the model in its file format to out. */
 int cls_save(const struct cls_model *m, struct buf *out);
 
@@ -146,6 +158,14 @@ const char *cls_label(const struct cls_model *m, size_t i);
 int cls_cross_validate(const struct cls_params *p, const struct cls_example *ex,
                        size_t n, unsigned folds, uint64_t seed,
                        struct cls_cv *out, char *why, size_t whylen);
+
+/* As cls_cross_validate, the prior texts joining every training part;
+ * only the cases are dealt to the folds and scored. */
+int cls_cross_validate_prior(const struct cls_params *p,
+                             const struct cls_example *ex, size_t n,
+                             const struct cls_example *prior, size_t nprior,
+                             unsigned folds, uint64_t seed, struct cls_cv *out,
+                             char *why, size_t whylen);
 
 const char *cls_algo_name(enum cls_algo algo);
 int cls_algo_parse(const char *s, enum cls_algo *out);

@@ -540,7 +540,7 @@ test_bad_training(void **state)
 }
 
 /* Settings out of range, each refused with a reason naming it. */
-enum bad_field { ALGO, NGRAM, LAMBDA, COST, BETA, CALIBRATE };
+enum bad_field { ALGO, NGRAM, LAMBDA, COST, BETA, CALIBRATE, PRIOR };
 
 static const struct bad_param {
     enum bad_field field;
@@ -560,6 +560,9 @@ static const struct bad_param {
     {BETA, NAN, "NB ratio"},
     {CALIBRATE, 1, "calibration"},
     {CALIBRATE, 21, "calibration"},
+    {PRIOR, -0.1, "prior texts"},
+    {PRIOR, 1.5, "prior texts"},
+    {PRIOR, NAN, "prior texts"},
 };
 
 static void
@@ -586,6 +589,8 @@ test_bad_params(void **state)
             p.c = b->value;
         else if (b->field == BETA)
             p.nb_beta = b->value;
+        else if (b->field == PRIOR)
+            p.prior_weight = b->value;
         else
             p.calibrate = (unsigned)b->value;
         why[0] = '\0';
@@ -635,6 +640,158 @@ test_cross_validation(void **state)
                                             why, sizeof(why)),
                          CG_EINVAL);
     }
+}
+
+/* ---- prior texts: the names of a taxonomy's subcategories ---------------- */
+
+/* One environment case only: the category knows few of its words. */
+static const struct cls_example few[] = {
+    {"垃圾焚烧冒黑烟", "垃圾站焚烧垃圾，黑烟污染空气。", ENV},
+    {"公司拖欠工资", "老板拖欠我们三个月工资，不缴社保。", LAB},
+    {"社保断缴怎么办", "单位没有按时缴纳社保，养老保险断缴。", LAB},
+    {"农民工工资被拖欠", "包工头拖欠农民工工资，劳动合同也不签。", LAB},
+    {"咨询失业保险", "失业后怎么领取失业保险金，社保卡在哪里办。", LAB},
+    {"公交车绕路", "公交线路调整后公交车绕路，站台太远。", TRA},
+    {"路口红绿灯坏了", "十字路口红绿灯不亮，车辆乱行，交通拥堵。", TRA},
+    {"出租车拒载", "出租车司机拒载乘客，还乱收费。", TRA},
+    {"道路交通拥堵", "上下班高峰道路拥堵，建议增加公交车。", TRA},
+};
+
+#define NFEW (sizeof(few) / sizeof(few[0]))
+
+static const struct cls_example priors[] = {
+    {NULL, "噪音污染", ENV},
+    {NULL, "水污染", ENV},
+    {NULL, "土壤污染", ENV},
+    {NULL, "环境执法", ENV},
+    {NULL, "劳动关系", LAB},
+    {NULL, "养老保险", LAB},
+    {NULL, "公共交通", TRA},
+    {NULL, "出租车管理", TRA},
+    /* a category none of the cases has: left out */
+    {NULL, "旅游市场管理", "商贸旅游"},
+};
+
+#define NPRIORS (sizeof(priors) / sizeof(priors[0]))
+
+/* Cases in the words of the prior texts. */
+static const struct clear_case prior_cases[] = {
+    {"噪音污染", "", ENV},
+    {"", "河道水污染", ENV},
+    {"土壤污染", "工厂旁边的地", ENV},
+    {"", "请求环境执法", ENV},
+};
+
+#define NPRIOR_CASES (sizeof(prior_cases) / sizeof(prior_cases[0]))
+
+/* weight < 0: the learner's default weight. */
+static struct cls_model *
+train_prior(enum cls_algo algo, double weight)
+{
+    struct cls_model *m = NULL;
+    struct cls_params p;
+    char why[200] = "";
+
+    cls_params_default(&p, algo);
+    p.min_df = 1;
+    if (weight >= 0)
+        p.prior_weight = weight;
+    if (cls_train_prior(&p, few, NFEW, priors, NPRIORS, &m, why, sizeof(why)) !=
+        CG_OK)
+        fail_msg("training failed: %s", why);
+    return m;
+}
+
+/* With the prior texts at their default weight every learner knows the
+ * words of the category with one case; without them (weight 0) it does
+ * not. */
+static void
+test_prior_texts(void **state)
+{
+    struct cls_guess g[3];
+    size_t a, i, wrong;
+
+    (void)state;
+    for (a = 0; a < NALGOS; a++) {
+        struct cls_model *with = train_prior(algos[a], -1);
+        struct cls_model *without = train_prior(algos[a], 0);
+
+        assert_int_equal(cls_nclasses(with), 3);
+        for (i = 0; i < cls_nclasses(with); i++)
+            assert_string_not_equal(cls_label(with, i), "商贸旅游");
+        for (wrong = 0, i = 0; i < NPRIOR_CASES; i++) {
+            const struct clear_case *c = &prior_cases[i];
+
+            cls_classify(with, c->subject, c->detail, g, 3);
+            check_guesses(g, 3);
+            if (strcmp(g[0].label, c->want) != 0)
+                fail_msg("%s: '%s' '%s' gave %s, want %s",
+                         cls_algo_name(algos[a]), c->subject, c->detail,
+                         g[0].label, c->want);
+            cls_classify(without, c->subject, c->detail, g, 3);
+            wrong += strcmp(g[0].label, c->want) != 0;
+        }
+        if (wrong == 0)
+            fail_msg("%s: the cases are right without the prior texts too",
+                     cls_algo_name(algos[a]));
+        cls_free(with);
+        cls_free(without);
+    }
+}
+
+/* Weight 0, or no prior texts at all, trains the model of cls_train. */
+static void
+test_prior_weight_zero(void **state)
+{
+    struct cls_model *m1 = NULL, *m2 = NULL, *m3 = NULL;
+    struct buf b1, b2, b3;
+    struct cls_params p;
+    char why[200];
+
+    (void)state;
+    cls_params_default(&p, CLS_SVM);
+    p.min_df = 1;
+    assert_int_equal(cls_train(&p, few, NFEW, &m1, why, sizeof(why)), CG_OK);
+    assert_int_equal(
+        cls_train_prior(&p, few, NFEW, NULL, 0, &m2, why, sizeof(why)), CG_OK);
+    p.prior_weight = 0;
+    assert_int_equal(
+        cls_train_prior(&p, few, NFEW, priors, NPRIORS, &m3, why, sizeof(why)),
+        CG_OK);
+    buf_init(&b1, CLS_MAX_MODEL_BYTES);
+    buf_init(&b2, CLS_MAX_MODEL_BYTES);
+    buf_init(&b3, CLS_MAX_MODEL_BYTES);
+    assert_int_equal(cls_save(m1, &b1), CG_OK);
+    assert_int_equal(cls_save(m2, &b2), CG_OK);
+    assert_int_equal(cls_save(m3, &b3), CG_OK);
+    assert_int_equal(b1.len, b2.len);
+    assert_int_equal(b1.len, b3.len);
+    assert_memory_equal(b1.data, b2.data, b1.len);
+    assert_memory_equal(b1.data, b3.data, b1.len);
+    buf_free(&b1);
+    buf_free(&b2);
+    buf_free(&b3);
+    cls_free(m1);
+    cls_free(m2);
+    cls_free(m3);
+}
+
+/* The prior texts train every fold and are never scored. */
+static void
+test_prior_cross_validation(void **state)
+{
+    struct cls_params p;
+    struct cls_cv cv;
+    char why[200];
+
+    (void)state;
+    cls_params_default(&p, CLS_SVM);
+    p.min_df = 1;
+    assert_int_equal(cls_cross_validate_prior(&p, few, NFEW, priors, NPRIORS, 3,
+                                              7, &cv, why, sizeof(why)),
+                     CG_OK);
+    assert_int_equal(cv.n, NFEW);
+    assert_true(cv.top3 >= cv.top1);
 }
 
 /* ---- the cold start: the catalogue's words ------------------------------ */
@@ -734,6 +891,9 @@ main(void)
         cmocka_unit_test(test_bad_params),
         cmocka_unit_test(test_algo_names),
         cmocka_unit_test(test_cross_validation),
+        cmocka_unit_test(test_prior_texts),
+        cmocka_unit_test(test_prior_weight_zero),
+        cmocka_unit_test(test_prior_cross_validation),
         cmocka_unit_test(test_keywords_table),
         cmocka_unit_test(test_keywords_limits),
     };
