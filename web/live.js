@@ -7,6 +7,8 @@
 // writing something there. The browser reconnects by itself when the
 // stream breaks (the server asks for 3 s).
 
+import { api } from './api.js';
+
 const listeners = new Set();
 let source = null;
 let state = 'off';
@@ -46,7 +48,16 @@ export function liveStart() {
   source.addEventListener('resync', () => {
     for (const fn of listeners) fn({ case: 0, state: '', version: 0 });
   });
-  source.onerror = () => setState(source && source.readyState === 2 ? 'off' : 'connecting');
+  source.onerror = () => {
+    const closed = source && source.readyState === 2;
+    setState(closed ? 'off' : 'connecting');
+    // Refused for good (the session ended, here or on another page): the
+    // API call says so, and the page goes back to signing in.
+    if (closed) {
+      source = null;
+      api.get('/api/v1/me').then(() => setTimeout(liveStart, 3000)).catch(() => {});
+    }
+  };
 }
 
 export function liveStop() {

@@ -25,6 +25,7 @@
 #define MAX_PHOTOS 9
 
 static void mask_text_field(json_t *o, const char *key);
+static bool has_long_number(const char *q);
 static int answer_cw(struct http_req *r, const struct cw_error *e);
 static void anonymise(struct db *db, json_t *o);
 static json_t *timeline(json_t *events, enum case_view view,
@@ -102,6 +103,29 @@ api_events_mask(json_t *events)
     size_t i;
 
     json_array_foreach(events, i, ev) mask_text_field(ev, "note");
+}
+
+/* Whether q holds four digits in a row (0-9 or full-width), perhaps with
+ * spaces or hyphens between them. */
+static bool
+has_long_number(const char *q)
+{
+    const unsigned char *u = (const unsigned char *)q;
+    size_t i, run = 0;
+
+    for (i = 0; u[i]; i++) {
+        if (u[i] >= '0' && u[i] <= '9')
+            run++;
+        else if (u[i] == 0xEF && u[i + 1] == 0xBC && u[i + 2] >= 0x90 &&
+                 u[i + 2] <= 0x99) {
+            run++;
+            i += 2;
+        } else if (u[i] != ' ' && u[i] != '-')
+            run = 0;
+        if (run >= 4)
+            return true;
+    }
+    return false;
 }
 
 /* The same, for the other resources that show cases to anyone. */
@@ -694,6 +718,14 @@ api_cases_list(struct http_req *r)
         if (strlen(s) > 200 || str_utf8_len(s, strlen(s)) < 0)
             return http_error(r, 400, "invalid_query",
                               "q must be text of at most 200 bytes");
+        /* Those who see others' phone and ID numbers hidden may not find
+         * them digit by digit through the search either. */
+        if ((r->user.role == ROLE_RESIDENT || r->user.role == ROLE_UNIT) &&
+            has_long_number(s))
+            return http_error(r, 400, "invalid_query",
+                              "searching by a number of four digits or more "
+                              "is for intake staff; search by words, or "
+                              "open the case by its number");
         q.q = s;
     }
     q.category = http_query(r, "category");

@@ -427,13 +427,14 @@ effects(struct app *a, const struct cw_actor *who, const struct case_row *c,
             return cw_fail(err, 422, "invalid_target",
                            "there is no case %lld that you may see",
                            (long long)act->target);
-        if (!case_state_is_open(target.state) || target.state == ST_SUBMITTED)
+        if (target.state == ST_SUBMITTED)
+            return cw_fail(err, 409, "target_waiting",
+                           "case %lld is still waiting (submitted): accept "
+                           "it first, then merge into it",
+                           (long long)act->target);
+        if (!case_state_is_open(target.state))
             return cw_fail(err, 409, "invalid_target",
-                           target.state == ST_SUBMITTED
-                               ? "case %lld is still waiting (%s): accept it "
-                                 "first, then merge into it"
-                               : "case %lld is %s; merge into a filed, open "
-                                 "case",
+                           "case %lld is %s; merge into a filed, open case",
                            (long long)act->target,
                            case_state_name(target.state));
         *parent = target.id;

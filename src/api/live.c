@@ -73,6 +73,20 @@ live_free(struct live *l)
     free(l);
 }
 
+void
+live_user_signed_out(struct live *l, int64_t user_id)
+{
+    struct sub *s;
+
+    if (!l)
+        return;
+    pthread_mutex_lock(&l->lock);
+    for (s = l->head; s; s = s->next)
+        if (s->user_id == user_id)
+            http_stream_close(s->stream);
+    pthread_mutex_unlock(&l->lock);
+}
+
 size_t
 live_count(struct live *l)
 {

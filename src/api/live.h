@@ -30,6 +30,9 @@ int api_stream(struct http_req *r);
  * caller's connection, after the change is committed. */
 void live_case_changed(struct live *l, struct db *db, int64_t id);
 
+/* Ends the streams of user id (they signed out). */
+void live_user_signed_out(struct live *l, int64_t user_id);
+
 /* Streams joined to this hub now. */
 size_t live_count(struct live *l);
 

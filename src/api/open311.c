@@ -575,8 +575,9 @@ place_address(struct http_req *r, const char *address, char *code, size_t len)
     if (rc == CG_ENOTFOUND)
         return fail(r, 400,
                     "address_string names no district, street, community "
-                    "or grid of this city: give lat and long, or "
-                    "address_id (an area code)");
+                    "or grid of this city by its full name (as 回民区, "
+                    "海拉尔东路街道, 锦绣苑社区第3网格): give one, or lat and "
+                    "long, or address_id (an area code)");
     if (rc == CG_ECONFLICT)
         return fail(r, 400,
                     "address_string fits several areas of this city: name "

@@ -6,6 +6,7 @@
 
 #include "api/api.h"
 #include "api/app.h"
+#include "api/live.h"
 #include "api/validate.h"
 #include "base/cgtime.h"
 #include "base/err.h"
@@ -202,6 +203,9 @@ api_session_delete(struct http_req *r)
         auth_token_digest(token, digest);
         store_session_delete(api_db(r), digest);
     }
+    /* The person's open streams end with the session; those of their other
+     * sessions (another device) reconnect by themselves. */
+    live_user_signed_out(api_app(r)->live, r->user.id);
     http_set_cookie(r, "cg_session=; Path=/; HttpOnly; SameSite=Strict; "
                        "Max-Age=0");
     http_set_cookie(r, "cg_csrf=; Path=/; SameSite=Strict; Max-Age=0");

@@ -13,6 +13,7 @@
 #include "auth/auth.h"
 #include "base/str.h"
 
+static size_t digit_at(const char *s);
 static size_t digit_run(const char *s, size_t *ndigits);
 
 bool
@@ -152,28 +153,49 @@ perm_mask_name(const char *name, char *out, size_t outlen)
     memcpy(out + first, "**", 3);
 }
 
-/* A landline written with its area code, 0471-6512345: the two groups are
- * one number. */
+/* The width in bytes of the digit at s: 1 for 0-9, 3 for the full-width
+ * ０-９ that Chinese input methods type (EF BC 90-99); 0 for anything
+ * else. */
+static size_t
+digit_at(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+
+    if (u[0] >= '0' && u[0] <= '9')
+        return 1;
+    if (u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x90 && u[2] <= 0x99)
+        return 3;
+    return 0;
+}
+
+/*
+ * The number starting at s: its length in bytes, and in *ndigits how many
+ * digits it has.  Groups of digits separated by one space or hyphen are
+ * one number when together they have at least 11 digits, as phones (139
+ * 1234 5678), landlines with their area code (0471-6512345) and ID and card
+ * numbers are written; dates (2019-04-25) and house numbers have fewer and
+ * stay apart.  An ID number's final X belongs to it.
+ */
 static size_t
 digit_run(const char *s, size_t *ndigits)
 {
-    size_t i = 0, n = 0;
+    size_t i = 0, n = 0, w, joined_i, joined_n;
 
-    while (s[i] >= '0' && s[i] <= '9')
-        i++, n++;
-    if (s[0] == '0' && n >= 3 && n <= 4 && s[i] == '-' && s[i + 1] >= '0' &&
-        s[i + 1] <= '9') {
-        size_t j = i + 1, m = 0;
-
-        while (s[j] >= '0' && s[j] <= '9')
-            j++, m++;
-        if (m >= 7 && m <= 8) {
-            i = j;
-            n += m;
-        }
+    while ((w = digit_at(s + i)))
+        i += w, n++;
+    joined_i = i;
+    joined_n = n;
+    while ((s[joined_i] == ' ' || s[joined_i] == '-') &&
+           digit_at(s + joined_i + 1)) {
+        joined_i++;
+        while ((w = digit_at(s + joined_i)))
+            joined_i += w, joined_n++;
     }
-    /* The check character of an ID card number. */
-    if (n == 17 && (s[i] == 'X' || s[i] == 'x'))
+    if (joined_n >= 11 && joined_i > i) {
+        i = joined_i;
+        n = joined_n;
+    }
+    if ((n == 17 || n == 14) && (s[i] == 'X' || s[i] == 'x'))
         i++, n++;
     *ndigits = n;
     return i;
@@ -182,10 +204,10 @@ digit_run(const char *s, size_t *ndigits)
 size_t
 perm_mask_text(char *text)
 {
-    size_t i = 0, len, n, k, seen, hidden = 0;
+    size_t i = 0, len, n, k, w, seen, hidden = 0;
 
     while (text[i]) {
-        if (!(text[i] >= '0' && text[i] <= '9')) {
+        if (!digit_at(text + i)) {
             i++;
             continue;
         }
@@ -193,13 +215,18 @@ perm_mask_text(char *text)
         if (n >= 7) {
             size_t keep_head = n >= 11 ? 3 : 0, keep_tail = n >= 11 ? 4 : 2;
 
-            for (k = 0, seen = 0; k < len; k++) {
+            for (k = 0, seen = 0; k < len; k += w ? w : 1) {
                 char *c = &text[i + k];
 
-                if (*c == '-')
-                    continue;
-                if (seen >= keep_head && seen < n - keep_tail)
-                    *c = '*';
+                w = digit_at(c);
+                if (!w && *c != 'X' && *c != 'x')
+                    continue; /* a separator */
+                if (seen >= keep_head && seen < n - keep_tail) {
+                    if (w == 3)
+                        memcpy(c, "\xEF\xBC\x8A", 3); /* ＊ */
+                    else
+                        *c = '*';
+                }
                 seen++;
             }
             hidden++;

@@ -206,6 +206,8 @@ run(int argc, char **argv, bool restore)
                 err[0] ? err : "the photos could not all be copied");
         return 1;
     }
+    if (restore && info.replaced[0])
+        printf("the database it replaced is kept as %s\n", info.replaced);
     printf("%s %s: schema %lld, %lld cases, %lld events, %lld users; "
            "photos: %zu copied, %zu already there\n",
            restore ? "restored" : "backed up", restore ? cfg.db : dbcopy,

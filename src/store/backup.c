@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/err.h"
@@ -183,12 +184,23 @@ store_restore_sqlite(const char *copy, const char *target,
     }
     rc = store_backup_sqlite(copy, tmp, info, err, errlen);
     if (rc == CG_OK) {
-        /* The old database's log belongs to it, not to the copy. */
+        /* The database being replaced is kept beside it, whole (no server
+         * has it open, so its log is in it), for a restore made by
+         * mistake. */
+        if (access(target, F_OK) == 0) {
+            str_fmt(info->replaced, sizeof(info->replaced), "%s.replaced-%lld",
+                    target, (long long)time(NULL));
+            if (rename(target, info->replaced) != 0) {
+                str_fmt(err, errlen, "cannot set %s aside: %s", target,
+                        strerror(errno));
+                rc = CG_ERR;
+            }
+        }
         str_fmt(side, sizeof(side), "%s-wal", target);
         unlink(side);
         str_fmt(side, sizeof(side), "%s-shm", target);
         unlink(side);
-        if (rename(tmp, target) != 0) {
+        if (rc == CG_OK && rename(tmp, target) != 0) {
             str_fmt(err, errlen, "cannot put %s in place: %s", target,
                     strerror(errno));
             rc = CG_ERR;

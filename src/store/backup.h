@@ -12,6 +12,7 @@
 struct backup_info {
     int64_t schema_version;
     int64_t cases, events, users;
+    char replaced[1100]; /* restore: where the replaced database was kept */
 };
 
 /*

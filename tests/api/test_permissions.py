@@ -221,3 +221,21 @@ def test_numbers_in_the_text_are_hidden_from_those_without_need(api, city):
                        timeout=30).json()[0]
     assert "13912345678" not in pub["description"], pub
     assert "139****5678" in pub["description"]
+
+
+def test_numbers_typed_other_ways_are_hidden_and_not_searchable(api, city):
+    text = "门口堆物 B:１３９１２３４５６７８ D:139 1234 5678 E:139-1234-5678"
+    cid = api.report("resident1", category=city.general, area=city.grid,
+                     description=text)["id"]
+    other = api.case(cid, "resident2")["description"]
+    for whole in ("１３９１２３４５６７８", "139 1234 5678", "139-1234-5678"):
+        assert whole not in other, other
+    assert "５６７８" in other and "139 **** 5678" in other
+    # Asking the search digit by digit would give the hidden ones away.
+    for user, params in [("resident2", {"scope": "public", "q": "13912"}),
+                         ("community", {"q": "1391"})]:
+        r = api.get("/api/v1/cases", user, params=params)
+        assert r.status_code == 400, r.text
+        assert "four digits" in r.json()["error"]["message"]
+    r = api.get("/api/v1/cases", "dispatcher", params={"q": "13912"})
+    assert r.status_code == 200

@@ -119,3 +119,27 @@ def test_supporters_hear_of_the_case_they_joined(api, city):
         assert cid in joined.cases(1.0)
     finally:
         joined.close()
+
+
+def test_signing_out_ends_the_stream(api):
+    import requests as rq
+    tok = rq.post(api.url + "/api/v1/session",
+                  json={"username": "resident2", "password": "civicgrid-demo"},
+                  timeout=30).json()["token"]
+    u = urllib.parse.urlsplit(api.url)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+    conn.request("GET", "/api/v1/stream",
+                 headers={"Authorization": "Bearer " + tok})
+    r = conn.getresponse()
+    assert r.status == 200
+    assert rq.delete(api.url + "/api/v1/session", timeout=30,
+                     headers={"Authorization": "Bearer " + tok}
+                     ).status_code == 200
+    # What was sent, then the end: reading finishes instead of waiting
+    # for the next keep-alive.
+    body = r.read()
+    assert b"event: hello" in body
+    conn.close()
+    again = rq.get(api.url + "/api/v1/stream", timeout=10,
+                   headers={"Authorization": "Bearer " + tok})
+    assert again.status_code == 401
