@@ -6,6 +6,7 @@
  * such look at someone else's personal data is logged; handling units see
  * the phone masked; everyone else sees it anonymised.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,18 +112,30 @@ static bool
 has_long_number(const char *q)
 {
     const unsigned char *u = (const unsigned char *)q;
-    size_t i, run = 0;
+    size_t i = 0, run, start;
 
-    for (i = 0; u[i]; i++) {
-        if (u[i] >= '0' && u[i] <= '9')
-            run++;
-        else if (u[i] == 0xEF && u[i + 1] == 0xBC && u[i + 2] >= 0x90 &&
-                 u[i + 2] <= 0x99) {
-            run++;
-            i += 2;
-        } else if (u[i] != ' ' && u[i] != '-')
-            run = 0;
-        if (run >= 4)
+    while (u[i]) {
+        if (!isdigit(u[i]) && !(u[i] == 0xEF && u[i + 1] == 0xBC &&
+                                u[i + 2] >= 0x90 && u[i + 2] <= 0x99)) {
+            i++;
+            continue;
+        }
+        /* A run of digits, spaces and hyphens; one inside a word of
+         * letters (a code like a1234b) is no phone number. */
+        start = i;
+        run = 0;
+        while (u[i]) {
+            if (isdigit(u[i]))
+                run++, i++;
+            else if (u[i] == 0xEF && u[i + 1] == 0xBC && u[i + 2] >= 0x90 &&
+                     u[i + 2] <= 0x99)
+                run++, i += 3;
+            else if ((u[i] == ' ' || u[i] == '-') && isdigit(u[i + 1]))
+                i++;
+            else
+                break;
+        }
+        if (run >= 4 && !(start > 0 && isalpha(u[start - 1])) && !isalpha(u[i]))
             return true;
     }
     return false;

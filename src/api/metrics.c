@@ -88,6 +88,12 @@ api_metrics(struct http_req *r)
         buf_append(&out, c.overdue.data, c.overdue.len);
     }
     buf_printf(&out,
+               "# HELP civicgrid_database_connections Database connections "
+               "this process holds (one per worker thread that used it, and "
+               "the listener).\n# TYPE civicgrid_database_connections "
+               "gauge\ncivicgrid_database_connections %ld\n",
+               db_connections());
+    buf_printf(&out,
                "# HELP civicgrid_database_up Whether the database answered "
                "this scrape.\n# TYPE civicgrid_database_up gauge\n"
                "civicgrid_database_up %d\n",

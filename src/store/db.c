@@ -16,19 +16,34 @@ db_url_is_pg(const char *url)
            str_has_prefix(url, "postgresql://");
 }
 
+/* Connections open in this process: one per thread that has used the
+ * database (the pool), plus listeners and commands' own. */
+static long open_connections;
+
 int
 db_open(const char *url, struct db **out)
 {
-    if (db_url_is_pg(url))
-        return db_pg_open(url, out);
-    return db_sqlite_open(url, out);
+    int rc =
+        db_url_is_pg(url) ? db_pg_open(url, out) : db_sqlite_open(url, out);
+
+    if (rc == CG_OK)
+        __atomic_add_fetch(&open_connections, 1, __ATOMIC_RELAXED);
+    return rc;
+}
+
+long
+db_connections(void)
+{
+    return __atomic_load_n(&open_connections, __ATOMIC_RELAXED);
 }
 
 void
 db_close(struct db *db)
 {
-    if (db)
-        db->ops->close(db);
+    if (!db)
+        return;
+    __atomic_sub_fetch(&open_connections, 1, __ATOMIC_RELAXED);
+    db->ops->close(db);
 }
 
 const char *

@@ -27,6 +27,8 @@ enum { DB_DONE = 0, DB_ROW = 1 };
  * CG_EDB on failure, with the reason logged. */
 int db_open(const char *url, struct db **out);
 void db_close(struct db *db);
+/* Database connections this process holds open now. */
+long db_connections(void);
 const char *db_errmsg(struct db *db);
 
 /* Runs one or more statements without parameters. */

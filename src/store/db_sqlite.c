@@ -18,20 +18,36 @@
 #include "base/str.h"
 #include "store/db_backend.h"
 
+/* Statements kept prepared between uses: parsing and planning the same
+ * SQL again was a third of the cost of reading a case.  A connection
+ * belongs to one thread, so its cache needs no lock. */
+#define STMT_CACHE 96
+
+struct cached {
+    uint64_t hash;
+    sqlite3_stmt *st; /* NULL: free slot */
+    bool in_use;
+    uint64_t used; /* for evicting the least recently used */
+};
+
 struct lite_db {
     struct db base;
     sqlite3 *h;
+    struct cached cache[STMT_CACHE];
+    uint64_t clock;
 };
 
 struct lite_stmt {
     struct db_stmt base;
     sqlite3_stmt *st;
+    struct cached *cached; /* the cache slot it came from, or NULL */
 };
 
 static sqlite3 *conn_of(struct db *db);
 static sqlite3_stmt *stmt_of(struct db_stmt *st);
 static int map_rc(struct db *db, int rc, const char *what);
 static void lite_close(struct db *db);
+static uint64_t sql_hash(const char *sql);
 static const char *lite_errmsg(struct db *db);
 static int lite_exec(struct db *db, const char *sql);
 static int lite_prepare(struct db *db, const char *sql, struct db_stmt **out);
@@ -152,8 +168,26 @@ db_sqlite_open(const char *url, struct db **out)
 static void
 lite_close(struct db *db)
 {
+    struct lite_db *l = (struct lite_db *)db;
+    size_t i;
+
+    for (i = 0; i < STMT_CACHE; i++)
+        if (l->cache[i].st)
+            sqlite3_finalize(l->cache[i].st);
     sqlite3_close_v2(conn_of(db));
     free(db);
+}
+
+static uint64_t
+sql_hash(const char *sql)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+
+    for (; *sql; sql++) {
+        h ^= (unsigned char)*sql;
+        h *= 0x100000001b3ull;
+    }
+    return h;
 }
 
 static const char *
@@ -182,9 +216,40 @@ lite_exec(struct db *db, const char *sql)
 static int
 lite_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
+    struct lite_db *l = (struct lite_db *)db;
     struct lite_stmt *st = xcalloc(1, sizeof(*st));
-    int rc = sqlite3_prepare_v2(conn_of(db), sql, -1, &st->st, NULL);
+    uint64_t h = sql_hash(sql);
+    struct cached *c, *victim = NULL;
+    size_t i;
+    int rc;
 
+    for (i = 0; i < STMT_CACHE; i++) {
+        c = &l->cache[i];
+        if (c->st && !c->in_use && c->hash == h &&
+            strcmp(sqlite3_sql(c->st), sql) == 0) {
+            c->in_use = true;
+            c->used = ++l->clock;
+            st->st = c->st;
+            st->cached = c;
+            st->base.db = db;
+            *out = &st->base;
+            return CG_OK;
+        }
+        if (!c->in_use &&
+            (!victim || !c->st || (victim->st && c->used < victim->used)))
+            victim = c;
+    }
+    rc = sqlite3_prepare_v3(conn_of(db), sql, -1, SQLITE_PREPARE_PERSISTENT,
+                            &st->st, NULL);
+    if (rc == SQLITE_OK && victim) {
+        if (victim->st)
+            sqlite3_finalize(victim->st);
+        victim->st = st->st;
+        victim->hash = h;
+        victim->in_use = true;
+        victim->used = ++l->clock;
+        st->cached = victim;
+    }
     if (rc != SQLITE_OK) {
         log_error("msg=\"cannot prepare\" err=\"%s\" sql=\"%.80s\"",
                   sqlite3_errmsg(conn_of(db)), sql);
@@ -330,7 +395,15 @@ lite_col_null(struct db_stmt *st, int i)
 static void
 lite_finalize(struct db_stmt *st)
 {
-    sqlite3_finalize(stmt_of(st));
+    struct lite_stmt *s = (struct lite_stmt *)st;
+
+    if (s->cached) {
+        /* Back to the cache, ready for the next use. */
+        sqlite3_reset(s->st);
+        sqlite3_clear_bindings(s->st);
+        s->cached->in_use = false;
+    } else
+        sqlite3_finalize(s->st);
     free(st);
 }
 

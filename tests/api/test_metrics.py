@@ -38,6 +38,7 @@ def test_requests_are_counted_by_route(api):
           '"GET /api/v1/categories",le="+Inf"}'
     assert after[count] == after[inf] >= 3
     assert after["civicgrid_database_up"] == 1
+    assert after["civicgrid_database_connections"] >= 1
     assert after["civicgrid_process_resident_bytes"] > 1e6
 
 

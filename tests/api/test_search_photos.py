@@ -10,7 +10,7 @@ from conftest import fixture_bytes, png_bytes
 
 @pytest.fixture(scope="module")
 def tile_case(api, city):
-    tag = uuid.uuid4().hex[:8]
+    tag = "tag" + uuid.uuid4().hex[:8]
     c = api.report("resident1", category=city.category("楼道设施", "乱堆杂物"),
                    area=city.grid, title="三号楼楼道地砖破损",
                    description="呼铁菁华园小区三号楼一单元楼道地砖破损翘起，"
