@@ -1096,8 +1096,9 @@ move(struct load *L)
         " FROM demo_load_cases ORDER BY n",
         "INSERT INTO events (" EVENT_COLS ") SELECT " EVENT_COLS
         " FROM demo_load_events ORDER BY n",
-        "INSERT INTO event_photos (event_id, hash) SELECT event_id, hash"
-        " FROM demo_load_photos",
+        "INSERT INTO event_photos (event_id, hash, city_code) SELECT"
+        " p.event_id, p.hash, e.city_code FROM demo_load_photos p"
+        " JOIN events e ON e.id = p.event_id",
     };
     int t, rc = CG_OK;
 

@@ -245,13 +245,15 @@ store_case_apply(struct db *db, const struct case_row *c,
 
     for (i = 0; i < e->nphotos; i++) {
         rc = db_prepare(db,
-                        "INSERT INTO event_photos (event_id, hash)"
-                        " VALUES (?, ?) ON CONFLICT DO NOTHING",
+                        "INSERT INTO event_photos (event_id, hash,"
+                        " city_code) VALUES (?, ?, (SELECT city_code FROM"
+                        " events WHERE id = ?)) ON CONFLICT DO NOTHING",
                         &st);
         if (rc != CG_OK)
             return rc;
         db_bind_int(st, 1, event_id);
         db_bind_text(st, 2, e->photos[i]);
+        db_bind_int(st, 3, event_id);
         rc = db_step(st);
         db_finalize(st);
         if (rc != DB_DONE)
@@ -602,8 +604,9 @@ store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
     int rc;
 
     rc = db_prepare(db,
-                    "INSERT INTO pii_access (at, user_id, case_id, fields)"
-                    " VALUES (?, ?, ?, ?)",
+                    "INSERT INTO pii_access (at, user_id, case_id, fields,"
+                    " city_code) VALUES (?, ?, ?, ?, (SELECT city_code FROM"
+                    " cases WHERE id = ?))",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -611,6 +614,7 @@ store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
     db_bind_int(st, 2, user_id);
     db_bind_int(st, 3, case_id);
     db_bind_text(st, 4, fields);
+    db_bind_int(st, 5, case_id);
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;
@@ -653,8 +657,9 @@ store_idem_put(struct db *db, int64_t user_id, const char *key,
 
     rc = db_prepare(db,
                     "INSERT INTO idempotency (user_id, key, fingerprint,"
-                    " case_id, status, created_at)"
-                    " VALUES (?,?,?,?,?,?)",
+                    " case_id, status, created_at, city_code)"
+                    " VALUES (?,?,?,?,?,?,"
+                    " (SELECT city_code FROM cases WHERE id = ?))",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -664,6 +669,7 @@ store_idem_put(struct db *db, int64_t user_id, const char *key,
     db_bind_int(st, 4, case_id);
     db_bind_int(st, 5, status);
     db_bind_int(st, 6, cgtime_now());
+    db_bind_int(st, 7, case_id);
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;

@@ -70,8 +70,9 @@ store_open311_put(struct db *db, int64_t case_id, int64_t client_id,
 
     rc = db_prepare(db,
                     "INSERT INTO open311_requests (case_id, client_id,"
-                    " account_id, device_id, email, media_url, attributes)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    " account_id, device_id, email, media_url, attributes,"
+                    " city_code) VALUES (?, ?, ?, ?, ?, ?, ?,"
+                    " (SELECT city_code FROM cases WHERE id = ?))",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -82,6 +83,7 @@ store_open311_put(struct db *db, int64_t case_id, int64_t client_id,
     db_bind_text(st, 5, x->email);
     db_bind_text(st, 6, x->media_url);
     db_bind_text(st, 7, x->attributes);
+    db_bind_int(st, 8, case_id);
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;
@@ -213,8 +215,8 @@ store_open311_update_put(struct db *db, int64_t client_id,
 
     rc = db_prepare(db,
                     "INSERT INTO open311_updates (client_id, update_id,"
-                    " case_id, created_at)"
-                    " VALUES (?, ?, ?, ?)",
+                    " case_id, created_at, city_code) VALUES (?, ?, ?, ?,"
+                    " (SELECT city_code FROM cases WHERE id = ?))",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -222,6 +224,7 @@ store_open311_update_put(struct db *db, int64_t client_id,
     db_bind_text(st, 2, update_id);
     db_bind_int(st, 3, case_id);
     db_bind_int(st, 4, cgtime_now());
+    db_bind_int(st, 5, case_id);
     rc = db_step(st);
     db_finalize(st);
     return rc == DB_DONE ? CG_OK : rc;

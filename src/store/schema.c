@@ -242,6 +242,24 @@ static const char *const migrations[] = {
     " since INTEGER NOT NULL,"
     " failures INTEGER NOT NULL"
     ") STRICT;",
+    /* 8: the city's code on every table that belongs to a case, so that a
+     * country's deployment can distribute them all by city and keep every
+     * case's rows together (docs/scaling.md). */
+    "ALTER TABLE event_photos ADD COLUMN city_code TEXT;"
+    "ALTER TABLE idempotency ADD COLUMN city_code TEXT;"
+    "ALTER TABLE pii_access ADD COLUMN city_code TEXT;"
+    "ALTER TABLE open311_requests ADD COLUMN city_code TEXT;"
+    "ALTER TABLE open311_updates ADD COLUMN city_code TEXT;"
+    "UPDATE event_photos SET city_code = (SELECT city_code FROM events"
+    " WHERE events.id = event_photos.event_id);"
+    "UPDATE idempotency SET city_code = (SELECT city_code FROM cases"
+    " WHERE cases.id = idempotency.case_id);"
+    "UPDATE pii_access SET city_code = (SELECT city_code FROM cases"
+    " WHERE cases.id = pii_access.case_id);"
+    "UPDATE open311_requests SET city_code = (SELECT city_code FROM cases"
+    " WHERE cases.id = open311_requests.case_id);"
+    "UPDATE open311_updates SET city_code = (SELECT city_code FROM cases"
+    " WHERE cases.id = open311_updates.case_id);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
