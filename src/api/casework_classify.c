@@ -52,6 +52,8 @@ static void suggest_keywords(struct app *a, const char *title,
 static size_t blend_add(struct blend *b, size_t n, size_t max, const char *code,
                         const char *name, double pm, double pk);
 static int blend_cmp(const void *x, const void *y);
+static void drop_denied_dangers(struct app *a, const char *title,
+                                const char *description, struct cw_suggest *kw);
 
 /*
  * The model this process classifies with, shared by the worker threads:
@@ -249,6 +251,41 @@ blend_cmp(const void *x, const void *y)
     return strcmp(a->code, b->code);
 }
 
+/*
+ * A class of danger or outage named by the words is kept only if the
+ * reading of urgency agrees: "没有燃气泄漏，只是楼道堆物" names a gas leak
+ * to deny it, and the urgency reading, which knows negations, finds no
+ * emergency in it.  Classes of the usual level are kept as they are.
+ */
+static void
+drop_denied_dangers(struct app *a, const char *title, const char *description,
+                    struct cw_suggest *kw)
+{
+    struct level_decision text;
+    struct category k;
+    enum case_level l;
+    size_t i, n = 0;
+
+    level_decide(LEVEL_GENERAL, "", title, description, &text);
+    for (i = 0; i < kw->n; i++) {
+        if (store_category_get(store_db(a->store), kw->top[i].code, &k) ==
+                CG_OK &&
+            level_parse(k.level, &l) == CG_OK && level_counts_clock(l) &&
+            text.level > l)
+            continue;
+        kw->top[n++] = kw->top[i];
+    }
+    if (n == 0 && kw->n) {
+        memset(kw, 0, sizeof(*kw));
+        return;
+    }
+    if (n < kw->n && n > 0)
+        str_fmt(kw->reason, sizeof(kw->reason),
+                "按类别名称关键词匹配：%s %s（%.2f）；文中否认的险情不计",
+                kw->top[0].code, kw->top[0].name, kw->top[0].p);
+    kw->n = n;
+}
+
 int
 casework_suggest(struct app *a, const char *title, const char *description,
                  struct cw_suggest *out)
@@ -279,6 +316,7 @@ casework_suggest(struct app *a, const char *title, const char *description,
                        p[i], 0);
     }
     suggest_keywords(a, title, description, &kw);
+    drop_denied_dangers(a, title, description, &kw);
     if (nb == 0) {
         *out = kw;
         if (out->n) {

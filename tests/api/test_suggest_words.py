@@ -82,3 +82,20 @@ def test_outages_are_due_in_24_hours_day_and_night(trained, code):
     cats = trained.get("/api/v1/categories").json()["items"]
     small = [k for b in cats for k in b["children"] if k["code"] == code][0]
     assert small["deadline"]["unit"] == "clock_hours"
+
+
+DENIED = "没有燃气泄漏，只是楼道里堆物太多，影响通行"
+
+
+def test_a_danger_the_words_deny_is_not_suggested(api, trained):
+    """Words that name a danger to deny it do not file the case as that
+    danger, with a model (trained) or without one (the shared server)."""
+    for srv in (api, trained):
+        s = srv.get("/api/v1/categories/suggest", "resident1",
+                    params={"text": DENIED}).json()
+        codes = [i["code"] for i in s["items"]]
+        assert codes and codes[0] != "01082", s
+    dry = api.get("/api/v1/routing/dry-run", "admin",
+                  params={"category": "06036", "area": api.me(
+                      "gridworker")["area"]["code"], "text": DENIED}).json()
+    assert dry["level"]["level"] == "general", dry["level"]
