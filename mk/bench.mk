@@ -15,3 +15,11 @@ bench: bench-http
 
 bench-http: civicgrid
 	@bench/http/run.sh
+
+# make bench-scale: the same scenarios on SQLite and PostgreSQL, one server
+# and two behind nginx, side by side (bench/scale/run.sh; the table goes to
+# docs/benchmarks.md).
+.PHONY: bench-scale
+
+bench-scale: civicgrid
+	@bench/scale/run.sh

@@ -52,6 +52,11 @@ static const struct table {
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 
+/* Rows a statement takes, within the parameters both databases allow in
+ * one statement (SQLite 32,766; PostgreSQL 65,535). */
+#define COPY_BATCH  500
+#define COPY_PARAMS 30000
+
 /* The columns of a table as the source has them. */
 struct cols {
     int n;
@@ -61,6 +66,8 @@ struct cols {
 };
 
 static int read_cols(struct db *db, const struct table *t, struct cols *c);
+static int prepare_insert(struct db *to, const struct table *t,
+                          const struct cols *c, int rows, struct db_stmt **out);
 static int copy_table(struct db *from, struct db *to, const struct table *t,
                       const struct cols *c, int64_t *rows);
 static int checksum(struct db *db, const struct table *t, const struct cols *c,
@@ -145,29 +152,55 @@ bind_value(struct db_stmt *ins, int at, struct db_stmt *row, int i, char kind)
     }
 }
 
+/* The INSERT of `rows` rows of table t in one statement. */
+static int
+prepare_insert(struct db *to, const struct table *t, const struct cols *c,
+               int rows, struct db_stmt **out)
+{
+    struct buf q;
+    int i, k, rc;
+
+    buf_init(&q, 1 << 20);
+    buf_printf(&q, "INSERT INTO %s (", t->name);
+    col_list(&q, c);
+    buf_puts(&q, ") VALUES ");
+    for (k = 0; k < rows; k++) {
+        buf_puts(&q, k ? ", (" : "(");
+        for (i = 0; i < c->n; i++)
+            buf_puts(&q, i ? ", ?" : "?");
+        buf_puts(&q, ")");
+    }
+    rc = db_prepare(to, q.data, out);
+    buf_free(&q);
+    return rc;
+}
+
+/*
+ * Rows go in BATCH at a time, one statement each: a statement a row was
+ * the whole cost of a copy (a round trip and, on PostgreSQL, a savepoint
+ * per statement).
+ */
 static int
 copy_table(struct db *from, struct db *to, const struct table *t,
            const struct cols *c, int64_t *rows)
 {
-    struct db_stmt *sel = NULL, *ins = NULL, *upd = NULL;
+    struct db_stmt *sel = NULL, *ins = NULL, *tail = NULL, *upd = NULL;
+    int batch = c->n ? COPY_PARAMS / c->n : 1;
     struct buf q;
-    int rc, i, k;
+    int rc, i, k = 1, in_batch = 0;
 
+    if (batch > COPY_BATCH)
+        batch = COPY_BATCH;
+    if (batch < 1)
+        batch = 1;
     *rows = 0;
     buf_init(&q, 8192);
     buf_puts(&q, "SELECT ");
     col_list(&q, c);
     buf_printf(&q, " FROM %s ORDER BY %s", t->name, t->order);
     rc = db_prepare(from, q.data, &sel);
-    buf_reset(&q);
-    buf_printf(&q, "INSERT INTO %s (", t->name);
-    col_list(&q, c);
-    buf_puts(&q, ") VALUES (");
-    for (i = 0; i < c->n; i++)
-        buf_puts(&q, i ? ", ?" : "?");
-    buf_puts(&q, ")");
     if (rc == CG_OK)
-        rc = db_prepare(to, q.data, &ins);
+        rc = prepare_insert(to, t, c, batch, &ins);
     if (rc == CG_OK && c->self >= 0) {
         buf_reset(&q);
         buf_printf(&q, "UPDATE %s SET %s = ? WHERE %s = ?", t->name,
@@ -176,16 +209,41 @@ copy_table(struct db *from, struct db *to, const struct table *t,
     }
     while (rc == CG_OK && (rc = db_step(sel)) == DB_ROW) {
         rc = CG_OK;
-        for (i = 0, k = 1; i < c->n && rc == CG_OK; i++, k++)
+        for (i = 0; i < c->n && rc == CG_OK; i++, k++)
             rc = i == c->self ? db_bind_null(ins, k)
                               : bind_value(ins, k, sel, i, c->kind[i]);
-        if (rc == CG_OK && (rc = db_step(ins)) == DB_DONE)
-            rc = CG_OK;
-        db_reset(ins);
         (*rows)++;
+        if (rc == CG_OK && ++in_batch == batch) {
+            if ((rc = db_step(ins)) == DB_DONE)
+                rc = CG_OK;
+            db_reset(ins);
+            in_batch = 0;
+            k = 1;
+        }
     }
     if (rc == DB_DONE)
         rc = CG_OK;
+    /* What is left over goes in with a statement of its size: the rows
+     * are read again from where the full batches ended. */
+    if (rc == CG_OK && in_batch > 0) {
+        int64_t skip = *rows - in_batch, seen = 0;
+
+        rc = prepare_insert(to, t, c, in_batch, &tail);
+        db_reset(sel);
+        k = 1;
+        while (rc == CG_OK && (rc = db_step(sel)) == DB_ROW) {
+            rc = CG_OK;
+            if (seen++ < skip)
+                continue;
+            for (i = 0; i < c->n && rc == CG_OK; i++, k++)
+                rc = i == c->self ? db_bind_null(tail, k)
+                                  : bind_value(tail, k, sel, i, c->kind[i]);
+        }
+        if (rc == DB_DONE)
+            rc = CG_OK;
+        if (rc == CG_OK && (rc = db_step(tail)) == DB_DONE)
+            rc = CG_OK;
+    }
     /* The second pass: what pointed into the same table. */
     if (rc == CG_OK && upd) {
         db_reset(sel);
@@ -205,6 +263,7 @@ copy_table(struct db *from, struct db *to, const struct table *t,
     }
     db_finalize(sel);
     db_finalize(ins);
+    db_finalize(tail);
     db_finalize(upd);
     buf_free(&q);
     return rc;
