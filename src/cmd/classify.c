@@ -68,6 +68,11 @@ static void cases_free(struct cases *c);
 static void prior_add(struct prior *t, size_t *cap, const char *label,
                       const char *text);
 static void default_taxonomy(char *out, size_t outlen);
+static int csv_header(struct demo_csv *csv, const char *path,
+                      const char *const *names, size_t nnames, int *col,
+                      size_t *ncols);
+static int csv_record(struct demo_csv *csv, const char *path, size_t ncols,
+                      char **f);
 static int prior_read(const char *path, bool given, struct prior *t);
 static void prior_free(struct prior *t);
 static int parse_train(int argc, char **argv, struct train_opts *o);
@@ -173,6 +178,49 @@ classify_usage(FILE *out)
             TIME_CALLS);
 }
 
+/* Reads the header of an open CSV: the index of each of the names into col
+ * (-1 where absent) and the number of columns into *ncols. */
+static int
+csv_header(struct demo_csv *csv, const char *path, const char *const *names,
+           size_t nnames, int *col, size_t *ncols)
+{
+    char *f[MAX_FIELDS];
+    size_t i, k;
+
+    if (demo_csv_next(csv, f, MAX_FIELDS, ncols) != CG_OK) {
+        fprintf(stderr, "%s: no header line\n", path);
+        return CG_EINVAL;
+    }
+    for (k = 0; k < nnames; k++) {
+        col[k] = -1;
+        for (i = 0; i < *ncols; i++)
+            if (strcmp(f[i], names[k]) == 0)
+                col[k] = (int)i;
+    }
+    return CG_OK;
+}
+
+/* The next record, with as many fields as the header: CG_OK;
+ * CG_ENOTFOUND at the end; CG_EINVAL, said with its line, otherwise. */
+static int
+csv_record(struct demo_csv *csv, const char *path, size_t ncols, char **f)
+{
+    long line = csv->line;
+    size_t n;
+    int rc = demo_csv_next(csv, f, MAX_FIELDS, &n);
+
+    if (rc == CG_ENOTFOUND)
+        return rc;
+    if (rc != CG_OK || n != ncols) {
+        fprintf(stderr, "%s:%ld: %s\n", path, line,
+                rc != CG_OK ? "not a valid CSV record"
+                            : "the record has not as many fields as the "
+                              "header");
+        return CG_EINVAL;
+    }
+    return CG_OK;
+}
+
 /*
  * Reads the cases of a CSV file.  The header names the columns; subject
  * and detail are required, category too when labelled.  A labelled row
@@ -185,7 +233,7 @@ cases_read(const char *path, bool labelled, struct cases *c)
 {
     char *f[MAX_FIELDS];
     int col[C__COUNT];
-    size_t n, ncols, i, k;
+    size_t ncols;
     int rc;
 
     memset(c, 0, sizeof(*c));
@@ -197,35 +245,16 @@ cases_read(const char *path, bool labelled, struct cases *c)
                                    : "cannot read the file");
         return rc;
     }
-    if ((rc = demo_csv_next(&c->csv, f, MAX_FIELDS, &ncols)) != CG_OK) {
-        fprintf(stderr, "%s: no header line\n", path);
-        return CG_EINVAL;
-    }
-    for (k = 0; k < C__COUNT; k++) {
-        col[k] = -1;
-        for (i = 0; i < ncols; i++)
-            if (strcmp(f[i], col_names[k]) == 0)
-                col[k] = (int)i;
-    }
+    if ((rc = csv_header(&c->csv, path, col_names, C__COUNT, col, &ncols)) !=
+        CG_OK)
+        return rc;
     if (col[C_SUBJECT] < 0 || col[C_DETAIL] < 0 ||
         (labelled && col[C_CATEGORY] < 0)) {
         fprintf(stderr, "%s: the header needs the columns subject, detail%s\n",
                 path, labelled ? " and category" : "");
         return CG_EINVAL;
     }
-    for (;;) {
-        long line = c->csv.line;
-
-        rc = demo_csv_next(&c->csv, f, MAX_FIELDS, &n);
-        if (rc == CG_ENOTFOUND)
-            return CG_OK;
-        if (rc != CG_OK || n != ncols) {
-            fprintf(stderr, "%s:%ld: %s\n", path, line,
-                    rc != CG_OK ? "not a valid CSV record"
-                                : "the record has not as many fields as the "
-                                  "header");
-            return CG_EINVAL;
-        }
+    while ((rc = csv_record(&c->csv, path, ncols, f)) == CG_OK) {
         if (labelled && f[col[C_CATEGORY]][0] == '\0') {
             c->unlabelled++;
             continue;
@@ -241,6 +270,7 @@ cases_read(const char *path, bool labelled, struct cases *c)
         c->id[c->n] = col[C_ID] >= 0 ? f[col[C_ID]] : NULL;
         c->n++;
     }
+    return rc == CG_ENOTFOUND ? CG_OK : rc;
 }
 
 static void
@@ -320,7 +350,7 @@ prior_read(const char *path, bool given, struct prior *t)
 {
     static const char *const names[3] = {"level1", "level2", "level3"};
     char *f[MAX_FIELDS];
-    size_t n, ncols, i, k, cap = 0;
+    size_t ncols, cap = 0;
     int col[3] = {-1, -1, -1}, rc;
 
     memset(t, 0, sizeof(*t));
@@ -331,14 +361,8 @@ prior_read(const char *path, bool given, struct prior *t)
         fprintf(stderr, "%s: cannot read the taxonomy\n", path);
         return rc;
     }
-    if (demo_csv_next(&t->csv, f, MAX_FIELDS, &ncols) != CG_OK) {
-        fprintf(stderr, "%s: no header line\n", path);
-        return CG_EINVAL;
-    }
-    for (i = 0; i < ncols; i++)
-        for (k = 0; k < 3; k++)
-            if (strcmp(f[i], names[k]) == 0)
-                col[k] = (int)i;
+    if ((rc = csv_header(&t->csv, path, names, 3, col, &ncols)) != CG_OK)
+        return rc;
     if (col[0] < 0 || col[1] < 0 || col[2] < 0) {
         fprintf(stderr,
                 "%s: the header needs the columns level1, level2 and "
@@ -346,24 +370,13 @@ prior_read(const char *path, bool given, struct prior *t)
                 path);
         return CG_EINVAL;
     }
-    for (;;) {
-        long line = t->csv.line;
-
-        rc = demo_csv_next(&t->csv, f, MAX_FIELDS, &n);
-        if (rc == CG_ENOTFOUND)
-            return CG_OK;
-        if (rc != CG_OK || n != ncols) {
-            fprintf(stderr, "%s:%ld: %s\n", path, line,
-                    rc != CG_OK ? "not a valid CSV record"
-                                : "the record has not as many fields as the "
-                                  "header");
-            return CG_EINVAL;
-        }
+    while ((rc = csv_record(&t->csv, path, ncols, f)) == CG_OK) {
         if (!*f[col[0]])
             continue;
         prior_add(t, &cap, f[col[0]], f[col[2]]);
         prior_add(t, &cap, f[col[0]], f[col[1]]);
     }
+    return rc == CG_ENOTFOUND ? CG_OK : rc;
 }
 
 static void
