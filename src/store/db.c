@@ -173,6 +173,13 @@ db_commit(struct db *db)
     return db->ops->commit(db);
 }
 
+int
+db_commit_nowait(struct db *db)
+{
+    return db->ops->commit_nowait ? db->ops->commit_nowait(db)
+                                  : db->ops->commit(db);
+}
+
 void
 db_rollback(struct db *db)
 {

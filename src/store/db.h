@@ -65,6 +65,11 @@ char db_col_kind(struct db_stmt *st, int i);
  * CG_EDB when the lock cannot be had within ten seconds. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
+/* Commits without waiting for the transaction to reach the disk: it
+ * survives the process being killed, and a power cut once any later
+ * commit has returned.  Only for records nobody was told are kept (the
+ * log of who read personal data), never for an acknowledged write. */
+int db_commit_nowait(struct db *db);
 void db_rollback(struct db *db);
 /* Whether a transaction is open on this connection. */
 bool db_in_tx(struct db *db);

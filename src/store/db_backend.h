@@ -33,6 +33,8 @@ struct db_ops {
     void (*finalize)(struct db_stmt *st);
     int (*begin)(struct db *db);
     int (*commit)(struct db *db);
+    /* NULL: a commit that waits for the disk serves (db_commit_nowait). */
+    int (*commit_nowait)(struct db *db);
     void (*rollback)(struct db *db);
     bool (*in_tx)(struct db *db);
     int64_t (*last_id)(struct db *db);

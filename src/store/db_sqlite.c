@@ -3,12 +3,26 @@
  *
  * Writers wait for each other (busy timeout) instead of failing, and every
  * write transaction is BEGIN IMMEDIATE so that read-then-write sequences
- * are serialised.  synchronous=FULL: a write the server acknowledged
- * survives a kill -9 and a power cut.
+ * are serialised.
+ *
+ * A commit is on disk before it returns, so that a write the server
+ * acknowledged survives a kill -9 and a power cut; but the disk is synced
+ * once for all the commits waiting at that moment (group commit), not
+ * once per commit as synchronous=FULL would.  Connections run with
+ * synchronous=NORMAL, which writes a transaction into the WAL without
+ * syncing it, and the WAL hook, called after the commit has released the
+ * write lock, waits for a sync of the WAL file: the first waiter syncs
+ * for everyone whose transaction was written by then, the others wait for
+ * it.  While one thread waits on the disk the next transactions commit.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -30,11 +44,39 @@ struct cached {
     uint64_t used; /* for evicting the least recently used */
 };
 
+/* WAL frames after which the WAL is copied back into the database file
+ * (a checkpoint), as SQLite's own default does; a WAL hook of our own
+ * replaces that default. */
+#define CHECKPOINT_FRAMES 1000
+
+/* The group commit of one database file, shared by its connections in
+ * this process. */
+struct wal_sync {
+    char wal[PATH_MAX]; /* the WAL file's path; "" for a database in memory */
+    int refs;
+    pthread_mutex_t mu;
+    pthread_cond_t done;
+    uint64_t written; /* commits written into the WAL, numbered */
+    uint64_t synced;  /* commits known to be on disk */
+    bool syncing;     /* a thread is syncing */
+    /* Checkpoints run on a thread of their own with its own connection,
+     * started on first need, so that no commit waits for one. */
+    char dbfile[PATH_MAX];
+    pthread_t checkpointer;
+    bool started;
+    bool want_checkpoint;
+    bool stop;
+    pthread_cond_t wake;
+    struct wal_sync *next;
+};
+
 struct lite_db {
     struct db base;
     sqlite3 *h;
     struct cached cache[STMT_CACHE];
     uint64_t clock;
+    struct wal_sync *sync;
+    bool nowait; /* this commit need not wait for the disk */
 };
 
 struct lite_stmt {
@@ -69,6 +111,7 @@ static bool lite_col_null(struct db_stmt *st, int i);
 static void lite_finalize(struct db_stmt *st);
 static int lite_begin(struct db *db);
 static int lite_commit(struct db *db);
+static int lite_commit_nowait(struct db *db);
 static void lite_rollback(struct db *db);
 static bool lite_in_tx(struct db *db);
 static int64_t lite_last_id(struct db *db);
@@ -77,6 +120,13 @@ static char *lite_ddl(const char *sql);
 static const char *lite_schema_extra(int version);
 static int lite_search(struct buf *sql, const char *alias, const char *q);
 static int lite_search_bind(struct db_stmt *st, int i, const char *q);
+
+static struct wal_sync *wal_sync_get(const char *dbfile);
+static void wal_sync_put(struct wal_sync *w);
+static int wal_sync_wait(struct wal_sync *w);
+static int wal_committed(void *ctx, sqlite3 *h, const char *name, int frames);
+static void wal_checkpoint_soon(struct wal_sync *w);
+static void *wal_checkpointer(void *arg);
 
 static const struct db_ops lite_ops = {
     .close = lite_close,
@@ -101,6 +151,7 @@ static const struct db_ops lite_ops = {
     .finalize = lite_finalize,
     .begin = lite_begin,
     .commit = lite_commit,
+    .commit_nowait = lite_commit_nowait,
     .rollback = lite_rollback,
     .in_tx = lite_in_tx,
     .last_id = lite_last_id,
@@ -155,12 +206,14 @@ db_sqlite_open(const char *url, struct db **out)
     sqlite3_busy_timeout(db->h, 10000);
     sqlite3_extended_result_codes(db->h, 1);
     if (lite_exec(&db->base, "PRAGMA journal_mode=WAL;"
-                             " PRAGMA synchronous=FULL;"
+                             " PRAGMA synchronous=NORMAL;"
                              "PRAGMA foreign_keys=ON;"
                              " PRAGMA temp_store=MEMORY;") != CG_OK) {
         lite_close(&db->base);
         return CG_EDB;
     }
+    db->sync = wal_sync_get(sqlite3_db_filename(db->h, "main"));
+    sqlite3_wal_hook(db->h, wal_committed, db);
     *out = &db->base;
     return CG_OK;
 }
@@ -175,7 +228,198 @@ lite_close(struct db *db)
         if (l->cache[i].st)
             sqlite3_finalize(l->cache[i].st);
     sqlite3_close_v2(conn_of(db));
+    if (l->sync)
+        wal_sync_put(l->sync);
     free(db);
+}
+
+/* ---- group commit -------------------------------------------------------- */
+
+static pthread_mutex_t wal_syncs_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct wal_sync *wal_syncs;
+
+/* The group commit of the database file dbfile, made on first use. */
+static struct wal_sync *
+wal_sync_get(const char *dbfile)
+{
+    char wal[PATH_MAX] = "";
+    struct wal_sync *w;
+
+    if (dbfile && *dbfile && strlen(dbfile) + 5 <= sizeof(wal))
+        str_fmt(wal, sizeof(wal), "%s-wal", dbfile);
+    pthread_mutex_lock(&wal_syncs_mu);
+    for (w = wal_syncs; w; w = w->next)
+        if (strcmp(w->wal, wal) == 0)
+            break;
+    if (!w) {
+        w = xcalloc(1, sizeof(*w));
+        str_copy(w->wal, sizeof(w->wal), wal);
+        if (*wal)
+            str_copy(w->dbfile, sizeof(w->dbfile), dbfile);
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->done, NULL);
+        pthread_cond_init(&w->wake, NULL);
+        w->next = wal_syncs;
+        wal_syncs = w;
+    }
+    w->refs++;
+    pthread_mutex_unlock(&wal_syncs_mu);
+    return w;
+}
+
+static void
+wal_sync_put(struct wal_sync *w)
+{
+    struct wal_sync **pp;
+
+    pthread_mutex_lock(&wal_syncs_mu);
+    if (--w->refs == 0) {
+        for (pp = &wal_syncs; *pp != w; pp = &(*pp)->next)
+            ;
+        *pp = w->next;
+        if (w->started) {
+            pthread_mutex_lock(&w->mu);
+            w->stop = true;
+            pthread_cond_signal(&w->wake);
+            pthread_mutex_unlock(&w->mu);
+            pthread_join(w->checkpointer, NULL);
+        }
+        pthread_cond_destroy(&w->wake);
+        pthread_cond_destroy(&w->done);
+        pthread_mutex_destroy(&w->mu);
+        free(w);
+    }
+    pthread_mutex_unlock(&wal_syncs_mu);
+}
+
+/* Syncs the WAL file; the file is opened each time, so that a WAL that
+ * SQLite deleted and made again is never missed through an old
+ * descriptor. */
+static int
+wal_fsync(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC), rc = 0;
+
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1; /* no WAL: nothing unsynced */
+    if (fdatasync(fd) != 0)
+        rc = -1;
+    close(fd);
+    return rc;
+}
+
+/*
+ * Waits until the commit just written is on disk.  The caller's
+ * transaction is numbered; a thread finding no sync under way syncs for
+ * every transaction written so far, others wait and look again.
+ */
+static int
+wal_sync_wait(struct wal_sync *w)
+{
+    uint64_t mine, upto;
+    int rc = CG_OK;
+
+    if (!*w->wal)
+        return CG_OK;
+    pthread_mutex_lock(&w->mu);
+    mine = ++w->written;
+    while (w->synced < mine) {
+        if (w->syncing) {
+            pthread_cond_wait(&w->done, &w->mu);
+            continue;
+        }
+        w->syncing = true;
+        upto = w->written;
+        pthread_mutex_unlock(&w->mu);
+        if (wal_fsync(w->wal) != 0) {
+            log_error("msg=\"cannot sync the write-ahead log\" path=%s "
+                      "err=\"%s\"",
+                      w->wal, strerror(errno));
+            rc = CG_EDB;
+        }
+        pthread_mutex_lock(&w->mu);
+        w->syncing = false;
+        if (rc == CG_OK && upto > w->synced)
+            w->synced = upto;
+        pthread_cond_broadcast(&w->done);
+        if (rc != CG_OK)
+            break;
+    }
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+/*
+ * Called by SQLite after each commit, the write lock released.  An error
+ * returned here makes the COMMIT report it although the transaction is
+ * in the WAL: the caller answers an error, never an acknowledgement the
+ * disk does not hold.
+ */
+static int
+wal_committed(void *ctx, sqlite3 *h, const char *name, int frames)
+{
+    struct lite_db *l = ctx;
+    int rc = SQLITE_OK;
+
+    if (!l->nowait && wal_sync_wait(l->sync) != CG_OK)
+        rc = SQLITE_IOERR;
+    if (frames >= CHECKPOINT_FRAMES) {
+        if (*l->sync->wal)
+            wal_checkpoint_soon(l->sync);
+        else
+            sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                      NULL);
+    }
+    return rc;
+}
+
+static void
+wal_checkpoint_soon(struct wal_sync *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->want_checkpoint = true;
+    if (!w->started && !w->stop)
+        w->started =
+            pthread_create(&w->checkpointer, NULL, wal_checkpointer, w) == 0;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Copies the WAL back into the database file whenever commits ask for
+ * it, until the last connection to the file closes. */
+static void *
+wal_checkpointer(void *arg)
+{
+    struct wal_sync *w = arg;
+    sqlite3 *h = NULL;
+
+    if (sqlite3_open_v2(w->dbfile, &h,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        log_error("msg=\"cannot open the database to checkpoint\" "
+                  "path=%s",
+                  w->dbfile);
+        sqlite3_close_v2(h);
+        h = NULL;
+    }
+    if (h)
+        sqlite3_busy_timeout(h, 10000);
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        if (!w->want_checkpoint) {
+            pthread_cond_wait(&w->wake, &w->mu);
+            continue;
+        }
+        w->want_checkpoint = false;
+        pthread_mutex_unlock(&w->mu);
+        if (h)
+            sqlite3_wal_checkpoint_v2(h, "main", SQLITE_CHECKPOINT_PASSIVE,
+                                      NULL, NULL);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    sqlite3_close_v2(h);
+    return NULL;
 }
 
 static uint64_t
@@ -417,6 +661,18 @@ static int
 lite_commit(struct db *db)
 {
     return lite_exec(db, "COMMIT");
+}
+
+static int
+lite_commit_nowait(struct db *db)
+{
+    struct lite_db *l = (struct lite_db *)db;
+    int rc;
+
+    l->nowait = true;
+    rc = lite_exec(db, "COMMIT");
+    l->nowait = false;
+    return rc;
 }
 
 static void
