@@ -588,15 +588,14 @@ api_case_get(struct http_req *r)
     struct case_row c;
     json_t *o;
 
+    if ((o = case_for_viewer(r, r->id, &view)))
+        return http_json(r, 200, o);
     if (store_case_get(api_db(r), r->id, &c) != CG_OK || c.state == ST_NONE)
         return http_error(r, 404, "not_found", "there is no case %lld",
                           (long long)r->id);
-    o = case_for_viewer(r, r->id, &view);
-    if (!o)
-        return http_error(r, 403, "forbidden",
-                          "case %lld is in an area outside your scope",
-                          (long long)r->id);
-    return http_json(r, 200, o);
+    return http_error(r, 403, "forbidden",
+                      "case %lld is in an area outside your scope",
+                      (long long)r->id);
 }
 
 int

@@ -17,7 +17,7 @@
 #include "store/store.h"
 
 static json_t *time_json(int64_t t);
-static json_t *event_photos(struct db *db, int64_t event_id);
+static json_t *case_event_photos(struct db *db, int64_t case_id);
 static int where_query(struct db *db, struct buf *sql,
                        const struct case_query *q);
 static int bind_query(struct db_stmt *st, const struct case_query *q, int i);
@@ -280,39 +280,50 @@ store_case_extension_days(struct db *db, int64_t id)
     return days;
 }
 
+/* The photos of every event of a case, as {"<event id>": [photo, ...]},
+ * in one query rather than one per event. */
 static json_t *
-event_photos(struct db *db, int64_t event_id)
+case_event_photos(struct db *db, int64_t case_id)
 {
-    json_t *arr = json_array();
+    json_t *by_event = json_object(), *arr;
     struct db_stmt *st;
+    char key[24];
 
     if (db_prepare(db,
-                   "SELECT p.hash, p.width, p.height FROM event_photos ep"
-                   " JOIN photos p ON p.hash = ep.hash WHERE ep.event_id = ?"
-                   " ORDER BY ep.rowid",
+                   "SELECT ep.event_id, p.hash, p.width, p.height"
+                   " FROM events e JOIN event_photos ep ON ep.event_id = e.id"
+                   " JOIN photos p ON p.hash = ep.hash WHERE e.case_id = ?"
+                   " ORDER BY e.seq, ep.rowid",
                    &st) != CG_OK)
-        return arr;
-    db_bind_int(st, 1, event_id);
+        return by_event;
+    db_bind_int(st, 1, case_id);
     while (db_step(st) == DB_ROW) {
-        const char *h = db_col_text(st, 0);
+        const char *h = db_col_text(st, 1);
         char url[128], thumb[128];
+
+        str_fmt(key, sizeof(key), "%lld", (long long)db_col_int(st, 0));
+        if (!(arr = json_object_get(by_event, key))) {
+            arr = json_array();
+            json_object_set_new(by_event, key, arr);
+        }
         str_fmt(url, sizeof(url), "/photos/%s.jpg", h);
         str_fmt(thumb, sizeof(thumb), "/photos/%s.thumb.jpg", h);
         json_array_append_new(arr,
                               json_pack("{s:s, s:s, s:s, s:I, s:I}", "hash", h,
                                         "url", url, "thumb_url", thumb, "width",
-                                        (json_int_t)db_col_int(st, 1), "height",
-                                        (json_int_t)db_col_int(st, 2)));
+                                        (json_int_t)db_col_int(st, 2), "height",
+                                        (json_int_t)db_col_int(st, 3)));
     }
     db_finalize(st);
-    return arr;
+    return by_event;
 }
 
 json_t *
 store_case_events(struct db *db, int64_t id)
 {
-    json_t *arr = json_array();
+    json_t *arr = json_array(), *photos = case_event_photos(db, id), *ph;
     struct db_stmt *st;
+    char key[24];
 
     if (db_prepare(db,
                    "SELECT e.id, e.seq, e.at, e.actor_role, e.action,"
@@ -321,14 +332,18 @@ store_case_events(struct db *db, int64_t id)
                    " FROM events e LEFT JOIN units u ON u.id = e.unit_id"
                    " LEFT JOIN users us ON us.id = e.actor_id"
                    " WHERE e.case_id = ? ORDER BY e.seq",
-                   &st) != CG_OK)
+                   &st) != CG_OK) {
+        json_decref(photos);
         return arr;
+    }
     db_bind_int(st, 1, id);
     while (db_step(st) == DB_ROW) {
         enum case_action a = ACT_SUBMIT;
         enum case_state to = ST_NONE;
         case_action_parse(db_col_text(st, 4), &a);
         case_state_parse(db_col_text(st, 6), &to);
+        str_fmt(key, sizeof(key), "%lld", (long long)db_col_int(st, 0));
+        ph = json_object_get(photos, key);
         json_array_append_new(
             arr,
             json_pack("{s:I, s:o, s:s, s:s, s:s, s:s?, s:s, s:s, s:s?,"
@@ -343,10 +358,11 @@ store_case_events(struct db *db, int64_t id)
                       "due_at", time_json(db_col_int(st, 10)), "actor",
                       db_col_null(st, 11) ? db_col_text(st, 12)
                                           : db_col_text(st, 11),
-                      "photos", event_photos(db, db_col_int(st, 0)), "actor_id",
+                      "photos", ph ? json_incref(ph) : json_array(), "actor_id",
                       (json_int_t)db_col_int(st, 13)));
     }
     db_finalize(st);
+    json_decref(photos);
     return arr;
 }
 
@@ -594,30 +610,6 @@ store_photo_exists(struct db *db, const char *hash)
     db_scalar_int(db, 0, &n, "SELECT COUNT(*) FROM photos WHERE hash = ?", hash,
                   NULL);
     return n > 0;
-}
-
-int
-store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
-              const char *fields)
-{
-    struct db_stmt *st;
-    int rc;
-
-    rc = db_prepare(db,
-                    "INSERT INTO pii_access (at, user_id, case_id, fields,"
-                    " city_code) VALUES (?, ?, ?, ?, (SELECT city_code FROM"
-                    " cases WHERE id = ?))",
-                    &st);
-    if (rc != CG_OK)
-        return rc;
-    db_bind_int(st, 1, cgtime_now());
-    db_bind_int(st, 2, user_id);
-    db_bind_int(st, 3, case_id);
-    db_bind_text(st, 4, fields);
-    db_bind_int(st, 5, case_id);
-    rc = db_step(st);
-    db_finalize(st);
-    return rc == DB_DONE ? CG_OK : rc;
 }
 
 int

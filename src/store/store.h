@@ -302,6 +302,8 @@ int store_photo_put(struct db *db, const char *hash, int w, int h,
                     int64_t bytes, const char *type, int64_t uploader);
 bool store_photo_exists(struct db *db, const char *hash);
 
+/* Records that user_id was shown the personal data `fields` of a case;
+ * the row is committed when this returns (see pii.c). */
 int store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
                   const char *fields);
 
