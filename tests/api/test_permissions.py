@@ -185,6 +185,24 @@ def test_staff_look_at_phone_is_logged(api, city, viewer):
     assert api.scalar(q, rid, cid) == 0
 
 
+def test_every_look_among_many_at_once_is_logged(api, city):
+    """Readers at the same moment share the log's transaction; none of
+    their looks may be lost in it."""
+    from concurrent.futures import ThreadPoolExecutor
+    cids = [make_case(api, city, "submitted", reporter="resident1")
+            for _ in range(6)]
+    uid = api.me("admin")["id"]
+    q = ("SELECT COUNT(*) FROM pii_access WHERE user_id = ? AND case_id = ?")
+    before = {c: api.scalar(q, uid, c) for c in cids}
+    reads = [c for c in cids for _ in range(8)]
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        phones = list(pool.map(
+            lambda c: api.case(c, "admin")["reporter"]["phone"], reads))
+    assert all(phones)
+    for c in cids:
+        assert api.scalar(q, uid, c) == before[c] + 8
+
+
 def test_staff_cannot_report_outside_scope(api, city):
     n0 = api.counts()
     r = api.post("/api/v1/cases", "gridworker",
