@@ -25,6 +25,13 @@ conns=${BENCH_CONNECTIONS:-16}
 threads=${BENCH_THREADS:-2}
 profile=${BENCH_PROFILE:-1}
 out=bench/results/http.md
+# The last recorded run, whose requests/s and p99 each scenario is shown
+# beside, so that a change's effect is on record ("before" is the file as
+# it was when this run started).
+prev_file=$(mktemp)
+cp "$out" "$prev_file" 2>/dev/null || : >"$prev_file"
+prev_date=$(sed -n 's/^Measured by .* on \([0-9-]*\):.*/\1/p' "$prev_file" |
+            head -1)
 here=bench/http
 
 for tool in wrk nginx curl sqlite3; do
@@ -43,7 +50,7 @@ npid=
 cleanup() {
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
     [ -n "$npid" ] && kill "$npid" 2>/dev/null && wait "$npid" 2>/dev/null
-    rm -rf "$tmp"
+    rm -rf "$tmp" "$prev_file"
 }
 trap cleanup EXIT
 
@@ -158,6 +165,15 @@ rss_of() {
          END {printf "%.0f / %.0f", r / 1024, h / 1024}' "/proc/$1/status"
 }
 
+# The previous run's "requests/s, p99 ms" of scenario NAME, or "-".
+before() {
+    awk -F' [|] ' -v name="${1% (one request, alone)}" '
+        /^[|] / { n = $1; sub(/^[|] /, "", n);
+                  sub(/ [(]one request, alone[)]$/, "", n);
+                  if (n == name) { print $2 "/s, p99 " $4; found = 1; exit } }
+        END { if (!found) print "-" }' "$prev_file"
+}
+
 # run NAME URL_BASE SCRIPT TARGET_KIND TARGET ARGS...: one wrk run; appends
 # a table row.  TARGET_KIND is p99 (ms), rate (requests/s), both
 # ("RATE P99") or nginx (share of nginx's rate), or - for none.
@@ -219,7 +235,7 @@ run() {
         met=$(verdict "${nginx_rps:-0} > 0 && 100 * $rps >= $target * ${nginx_rps:-0}") ;;
     *) goal="-"; met="" ;;
     esac
-    rows="$rows| $name | $rps | $p50 | $p99 | ${bad:-0} of ${total_req:-0} | $rss | ${ratio:--} | $goal | $met |
+    rows="$rows| $name | $rps | $p50 | $p99 | ${bad:-0} of ${total_req:-0} | $rss | ${ratio:--} | $(before "$name") | $goal | $met |
 "
     echo "  $name: $rps/s p50 $p50 ms p99 $p99 ms ${met}" >&2
     if [ "$profile" = 1 ] && [ "$met" = "**not met**" ] &&
@@ -336,11 +352,13 @@ mkdir -p bench/results
          "file of $case_bytes bytes, the size of one case's answer."
     echo
     echo "| scenario | requests/s | p50 | p99 | non-2xx | RSS / peak MB |" \
-         "vs nginx | target | |"
-    echo "|---|---|---|---|---|---|---|---|---|"
+         "vs nginx | previous run${prev_date:+ ($prev_date)} | target | |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
     printf '%s' "$rows"
     echo "| server memory after all scenarios | | | | | $rss_now /" \
-         "$hwm_now | | < 100 MB | $rss_met |"
+         "$hwm_now | | $(awk -F' [|] ' '/^[|] server memory/ {
+             m = $6 " MB" } END { print m ? m : "-" }' "$prev_file") |" \
+         "< 100 MB | $rss_met |"
     echo
     echo "Scenarios: a case by random id as the city administrator; the" \
          "dispatcher's queues (dispatched, filed, handling by due date);" \
