@@ -158,6 +158,13 @@ signin_checked(struct http_req *r)
     }
     auth_throttle_key(body_str(r->json, "username"), key);
     store_throttle_clear(api_db(r), key);
+    /* A hash from settings since changed is made again while the password
+     * is at hand; a failure only leaves the old one, still valid. */
+    if (auth_password_needs_rehash(hash) &&
+        (auth_password_hash(body_str(r->json, "password"), hash) != CG_OK ||
+         store_user_set_hash(api_db(r), u.id, hash) != CG_OK))
+        log_warn("msg=\"password hash not renewed\" user=%lld",
+                 (long long)u.id);
     /* The answer is built before the session exists, so a failure leaves
      * no session behind. */
     who = user_json(r, &u);

@@ -19,10 +19,13 @@
 /* Starts libsodium; CG_ERR if it cannot. */
 int auth_init(void);
 
-/* argon2id.  At most a few hashes run at once (each takes 64 MiB and tens
+/* argon2id.  At most a few hashes run at once (each takes 12 MiB and tens
  * of milliseconds); further callers wait their turn. */
 int auth_password_hash(const char *password, char out[AUTH_HASH_LEN]);
 bool auth_password_verify(const char *hash, const char *password);
+/* Whether a verified hash was made with other settings than today's and
+ * should be made again from the password. */
+bool auth_password_needs_rehash(const char *hash);
 
 /* A password a person may choose: 8 to 128 bytes. */
 int auth_password_check(const char *password, const char **why);

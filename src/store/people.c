@@ -74,6 +74,22 @@ store_user_add(struct db *db, const char *username, const char *hash,
 }
 
 int
+store_user_set_hash(struct db *db, int64_t id, const char *hash)
+{
+    struct db_stmt *st;
+    int rc;
+
+    rc = db_prepare(db, "UPDATE users SET password_hash = ? WHERE id = ?", &st);
+    if (rc != CG_OK)
+        return rc;
+    db_bind_text(st, 1, hash);
+    db_bind_int(st, 2, id);
+    rc = db_step(st);
+    db_finalize(st);
+    return rc == DB_DONE ? CG_OK : rc;
+}
+
+int
 store_user_by_name(struct db *db, const char *username, struct user *out,
                    char *hash, size_t hashlen)
 {

@@ -194,6 +194,7 @@ int store_user_add(struct db *db, const char *username, const char *hash,
 int store_user_by_name(struct db *db, const char *username, struct user *out,
                        char *hash, size_t hashlen);
 int store_user_get(struct db *db, int64_t id, struct user *out);
+int store_user_set_hash(struct db *db, int64_t id, const char *hash);
 json_t *store_user_list(struct db *db, const char *within_path);
 
 int store_session_add(struct db *db, const char *token_hash, int64_t user_id,

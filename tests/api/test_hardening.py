@@ -46,6 +46,34 @@ def test_a_long_chinese_display_name_signs_in(api):
     assert r.json()["user"]["display_name"] == "张" * 50
 
 
+# A hash of "old-setting-pass" made with the 64 MiB, two-pass argon2id
+# settings of earlier versions.
+OLD_HASH = ("$argon2id$v=19$m=65536,t=2,p=1$3NMQ2e1Fb1/0j/Bv4ZFAUA$"
+            "bX8c8YGBr7g6OtGVs6kXZL9Npy8zvghk+uIhkN18nM0")
+
+
+def test_a_password_hashed_with_older_settings_signs_in_and_is_renewed(api):
+    from conftest import connect
+    name = new_user(api)
+    with connect(api.srv.db) as c:
+        c.execute("UPDATE users SET password_hash = ? WHERE username = ?",
+                  (OLD_HASH, name))
+        c.commit()
+
+    def signin(pw):
+        return requests.post(api.url + "/api/v1/session",
+                             json={"username": name, "password": pw})
+    assert signin("wrong-password").status_code == 401
+    assert api.scalar("SELECT password_hash FROM users WHERE username = ?",
+                      name) == OLD_HASH
+    assert signin("old-setting-pass").status_code == 201
+    renewed = api.scalar("SELECT password_hash FROM users WHERE"
+                         " username = ?", name)
+    assert renewed.startswith("$argon2id$v=19$m=12288,t=3,p=1$")
+    assert signin("old-setting-pass").status_code == 201
+    assert signin("wrong-password").status_code == 401
+
+
 def test_signing_in_again_with_a_live_session_cookie_works(api):
     s = requests.Session()
     for user in ("resident1", "resident2"):
