@@ -4,6 +4,7 @@
  * from the cases that close without anyone running `civicgrid train`.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -275,6 +276,11 @@ cmd_serve(int argc, char **argv)
         return 2;
     }
     *colon = '\0';
+    /* Blocks of 1 MiB and more (a password hash's 12 MiB, a photo being
+     * decoded) come from the kernel and go back to it when freed; glibc
+     * would otherwise raise this bound after the first such free and keep
+     * the next ones in the heap, where the memory stays with the process. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
     if (auth_init() != CG_OK || photo_init(argv[0]) != CG_OK) {
         fprintf(stderr, "serve: cannot start the crypto or image library\n");
         return 1;
