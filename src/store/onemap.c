@@ -30,7 +30,7 @@
 
 #define NO_LEVEL 4
 
-/* One case as the map sees it. */
+/* One case as the map sees it, unpacked from the columns below. */
 struct mpoint {
     double lon, lat; /* its own point, else its area's middle */
     int64_t reported_at;
@@ -42,6 +42,22 @@ struct mpoint {
     uint8_t level;  /* index into level_names, NO_LEVEL if unknown */
     uint8_t placed; /* has a position */
 };
+
+/*
+ * A column of whole numbers that nearly always fit in 32 bits (instants
+ * in seconds until 2106, unit ids): kept in 32 bits until a value does
+ * not fit, then widened to 64 bits for good, so that no value is ever
+ * cut.
+ */
+struct wcol {
+    uint32_t *narrow;
+    int64_t *wide;
+};
+
+/* The flags byte of a slot: the state, the level, whether placed. */
+#define F_STATE(f)  ((f)&0x0f)
+#define F_LEVEL(f)  (((f) >> 4) & 0x07)
+#define F_PLACED(f) (((f) >> 7) & 0x01)
 
 struct marea {
     char code[CODE_LEN];
@@ -56,14 +72,26 @@ struct mcat {
     char code[16];
 };
 
-/* The process-wide copy; the server opens one database. */
+/*
+ * The process-wide copy; the server opens one database.  A million cases
+ * are most of the server's memory, so each field is a column of its own
+ * in the smallest type that holds it exactly: no padding between fields,
+ * and the same doubles and instants the database holds, so that what the
+ * map draws does not change with the layout.
+ */
 static struct {
     pthread_mutex_t lock;
     bool loaded;
-    struct mpoint *pts; /* indexed by case id */
-    size_t cap;         /* slots allocated */
-    int64_t max_case;   /* highest case id read */
-    int64_t max_event;  /* highest event id read */
+    size_t cap;        /* slots allocated, indexed by case id */
+    double *lon, *lat; /* its own point, else its area's middle */
+    struct wcol rep;   /* reported_at */
+    struct wcol due;   /* due_at, 0: none */
+    struct wcol unit;  /* unit_id, 0: none */
+    uint16_t *area;    /* index into map.areas */
+    uint16_t *cat;     /* index into map.cats */
+    uint8_t *flags;    /* F_STATE 0 (ST_NONE): no case in this slot */
+    int64_t max_case;  /* highest case id read */
+    int64_t max_event; /* highest event id read */
     struct marea *areas;
     size_t nareas;
     struct mcat *cats;
@@ -78,7 +106,14 @@ static int cmp_cat(const void *a, const void *b);
 static int load_dictionaries(struct db *db);
 static long find_area(const char *code);
 static long find_cat(const char *code);
-static int grow(int64_t id);
+static int64_t col_get(const struct wcol *c, size_t i);
+static int col_set(struct wcol *c, size_t i, int64_t v);
+static int col_grow(struct wcol *c, size_t want);
+static void *grow_array(void *a, size_t size, size_t want);
+static int grow(int64_t id, size_t spare);
+static void clear(void);
+static void store_point(size_t id, const struct mpoint *p);
+static bool point_at(size_t id, struct mpoint *p);
 static int read_cases(struct db *db, const char *sql, int64_t after,
                       bool *unknown);
 static int refresh(struct db *db);
@@ -216,26 +251,132 @@ find_cat(const char *code)
     return c ? c - map.cats : -1;
 }
 
-/* Makes room for slot id; slots are zero, i.e. empty, until read. */
-static int
-grow(int64_t id)
+static int64_t
+col_get(const struct wcol *c, size_t i)
 {
-    size_t want = map.cap ? map.cap : 4096;
-    struct mpoint *p;
+    return c->wide ? c->wide[i] : (int64_t)c->narrow[i];
+}
+
+/* Widens the column the first time a value does not fit in 32 bits. */
+static int
+col_set(struct wcol *c, size_t i, int64_t v)
+{
+    size_t k;
+
+    if (!c->wide && (v < 0 || v > (int64_t)UINT32_MAX)) {
+        int64_t *w = malloc(map.cap * sizeof(*w));
+        if (!w)
+            return CG_ENOMEM;
+        for (k = 0; k < map.cap; k++)
+            w[k] = c->narrow[k];
+        free(c->narrow);
+        c->narrow = NULL;
+        c->wide = w;
+    }
+    if (c->wide)
+        c->wide[i] = v;
+    else
+        c->narrow[i] = (uint32_t)v;
+    return CG_OK;
+}
+
+/* Reallocates a to want elements of size bytes, the new ones zero; NULL
+ * (and a untouched) when memory is short. */
+static void *
+grow_array(void *a, size_t size, size_t want)
+{
+    char *p = realloc(a, want * size);
+
+    if (p)
+        memset(p + map.cap * size, 0, (want - map.cap) * size);
+    return p;
+}
+
+static int
+col_grow(struct wcol *c, size_t want)
+{
+    void *p;
+
+    if (c->wide) {
+        if (!(p = grow_array(c->wide, sizeof(*c->wide), want)))
+            return CG_ENOMEM;
+        c->wide = p;
+    } else {
+        if (!(p = grow_array(c->narrow, sizeof(*c->narrow), want)))
+            return CG_ENOMEM;
+        c->narrow = p;
+    }
+    return CG_OK;
+}
+
+/* Makes room for slot id and `spare` more; slots are zero, i.e. empty,
+ * until read. */
+static int
+grow(int64_t id, size_t spare)
+{
+    size_t want;
+    void *p;
 
     if (id < 0)
         return CG_EINVAL;
     if ((size_t)id < map.cap)
         return CG_OK;
-    while (want <= (size_t)id)
-        want *= 2;
-    p = realloc(map.pts, want * sizeof(*p));
-    if (!p)
+    want = (size_t)id + 1 + spare;
+#define GROW(field)                                                            \
+    do {                                                                       \
+        if (!(p = grow_array(map.field, sizeof(*map.field), want)))            \
+            return CG_ENOMEM;                                                  \
+        map.field = p;                                                         \
+    } while (0)
+    GROW(lon);
+    GROW(lat);
+    GROW(area);
+    GROW(cat);
+    GROW(flags);
+#undef GROW
+    if (col_grow(&map.rep, want) != CG_OK ||
+        col_grow(&map.due, want) != CG_OK || col_grow(&map.unit, want) != CG_OK)
         return CG_ENOMEM;
-    memset(p + map.cap, 0, (want - map.cap) * sizeof(*p));
-    map.pts = p;
     map.cap = want;
     return CG_OK;
+}
+
+/* Empties every slot. */
+static void
+clear(void)
+{
+    memset(map.flags, 0, map.cap * sizeof(*map.flags));
+}
+
+static void
+store_point(size_t id, const struct mpoint *p)
+{
+    map.lon[id] = p->lon;
+    map.lat[id] = p->lat;
+    map.area[id] = p->area;
+    map.cat[id] = p->cat;
+    map.flags[id] = (uint8_t)(p->state | p->level << 4 | p->placed << 7);
+}
+
+/* Slot id as a point; false when it holds no case. */
+static bool
+point_at(size_t id, struct mpoint *p)
+{
+    uint8_t f = map.flags[id];
+
+    if (!F_STATE(f))
+        return false;
+    p->state = F_STATE(f);
+    p->level = F_LEVEL(f);
+    p->placed = F_PLACED(f);
+    p->lon = map.lon[id];
+    p->lat = map.lat[id];
+    p->area = map.area[id];
+    p->cat = map.cat[id];
+    p->reported_at = col_get(&map.rep, id);
+    p->due_at = col_get(&map.due, id);
+    p->unit_id = col_get(&map.unit, id);
+    return true;
 }
 
 #define CASE_MAP_COLS                                                          \
@@ -260,15 +401,17 @@ read_cases(struct db *db, const char *sql, int64_t after, bool *unknown)
         long area = find_area(db_col_text(st, 5));
         long cat = find_cat(db_col_text(st, 4));
         const char *lv = db_col_text(st, 6);
-        struct mpoint *p;
+        struct mpoint pt, *p = &pt;
 
         if (area < 0 || cat < 0) {
             *unknown = true;
             continue;
         }
-        if ((rc = grow(id)) != CG_OK)
+        /* The ids are dense: a sixteenth to spare, not twice as many,
+         * which at a million cases would be as many empty slots. */
+        if ((rc = grow(id, (size_t)id / 16 + 1024)) != CG_OK)
             break;
-        p = &map.pts[id];
+        memset(p, 0, sizeof(*p));
         case_state_parse(db_col_text(st, 3), &s);
         p->state = (uint8_t)s;
         p->area = (uint16_t)area;
@@ -289,6 +432,11 @@ read_cases(struct db *db, const char *sql, int64_t after, bool *unknown)
             p->lat = map.areas[area].mid_lat;
             p->placed = map.areas[area].has_mid;
         }
+        store_point((size_t)id, p);
+        if ((rc = col_set(&map.rep, (size_t)id, p->reported_at)) != CG_OK ||
+            (rc = col_set(&map.due, (size_t)id, p->due_at)) != CG_OK ||
+            (rc = col_set(&map.unit, (size_t)id, p->unit_id)) != CG_OK)
+            break;
         if (id > map.max_case)
             map.max_case = id;
     }
@@ -300,7 +448,7 @@ read_cases(struct db *db, const char *sql, int64_t after, bool *unknown)
 static int
 refresh(struct db *db)
 {
-    int64_t max_event = 0, max_case = map.max_case;
+    int64_t max_event = 0, max_case = map.max_case, top = 0;
     bool unknown = false;
     int rc;
 
@@ -308,14 +456,14 @@ refresh(struct db *db)
                             "SELECT COALESCE(MAX(id), 0) FROM events", NULL)) !=
         CG_OK)
         return rc;
-    if (map.loaded && max_event == map.max_event) {
-        int64_t top = 0;
-        db_scalar_int(db, 0, &top, "SELECT COALESCE(MAX(id), 0) FROM cases",
-                      NULL);
-        if (top == map.max_case)
-            return CG_OK;
-    }
+    db_scalar_int(db, 0, &top, "SELECT COALESCE(MAX(id), 0) FROM cases", NULL);
+    if (map.loaded && max_event == map.max_event && top == map.max_case)
+        return CG_OK;
     if (!map.loaded && (rc = load_dictionaries(db)) != CG_OK)
+        return rc;
+    /* Room for every case at once, rather than growth by steps that
+     * would leave slots to spare. */
+    if (top > map.max_case && (rc = grow(top, 1024)) != CG_OK)
         return rc;
     rc = read_cases(db, CASE_MAP_COLS " WHERE id > ?", max_case, &unknown);
     if (rc == CG_OK && map.loaded)
@@ -331,7 +479,7 @@ refresh(struct db *db)
         /* A new area or category: read everything again, once. */
         if ((rc = load_dictionaries(db)) != CG_OK)
             return rc;
-        memset(map.pts, 0, map.cap * sizeof(*map.pts));
+        clear();
         map.max_case = 0;
         unknown = false;
         rc = read_cases(db, CASE_MAP_COLS " WHERE id > ?", 0, &unknown);
@@ -444,11 +592,11 @@ clusters(const struct map_query *q, const bool *amask, const bool *cmask)
     if (!cells)
         return NULL;
     for (id = 0; id < map.cap; id++) {
-        const struct mpoint *p = &map.pts[id];
+        struct mpoint pt, *p = &pt;
         double lon, lat;
         struct mcell *c;
 
-        if (!p->state || !visible(p, q, amask, cmask))
+        if (!point_at(id, p) || !visible(p, q, amask, cmask))
             continue;
         position(p, q, &lon, &lat);
         if (lon < q->bbox[0] || lon > q->bbox[2] || lat < q->bbox[1] ||
@@ -493,11 +641,11 @@ points(const struct map_query *q, const bool *amask, const bool *cmask)
     size_t id;
 
     for (id = map.cap; id-- > 0;) {
-        const struct mpoint *p = &map.pts[id];
+        struct mpoint pt, *p = &pt;
         double lon, lat;
         int b;
 
-        if (!p->state || !visible(p, q, amask, cmask))
+        if (!point_at(id, p) || !visible(p, q, amask, cmask))
             continue;
         position(p, q, &lon, &lat);
         if (lon < q->bbox[0] || lon > q->bbox[2] || lat < q->bbox[1] ||
@@ -621,10 +769,10 @@ store_map_areas(struct db *db, const struct map_query *q, int level,
                 ? -1
                 : ancestor_at(map.areas[i].path, level, code, sizeof(code));
     for (i = 0; i < map.cap; i++) {
-        const struct mpoint *p = &map.pts[i];
+        struct mpoint pt, *p = &pt;
         struct metric_counts *c;
         long g;
-        if (!p->state || !visible(p, q, amask, cmask) ||
+        if (!point_at(i, p) || !visible(p, q, amask, cmask) ||
             (g = group[p->area]) < 0)
             continue;
         c = &counts[g];

@@ -5,7 +5,7 @@ closure rate and overdue count).
 """
 import pytest
 
-from conftest import err_of, make_case
+from conftest import connect, err_of, make_case
 
 WORLD = "-180,-90,180,90"
 CITY = "111.3,40.5,112.1,41.1"  # the demo city and around it
@@ -140,6 +140,35 @@ def test_a_new_case_is_on_the_map_at_once(api, city):
     got = map_of(api, "admin", bbox="111.66,40.81,111.662,40.812", zoom=18)
     assert [x["state"] for x in got["cases"] if x["id"] == c["id"]] == [
         "rejected"]
+
+
+def test_instants_beyond_32_bits_are_kept(api, city):
+    # The map keeps instants in 32 bits while they fit; a report dated
+    # before 1970 with a deadline after 2106 must be drawn as it is, not
+    # with the deadline cut short into the past (overdue).
+    c = api.report("resident1", category=city.general, lon=111.6644,
+                   lat=40.8144, description="一张图测试：很早的报告，很远的期限")
+    row = api.scalar("SELECT reported_at FROM cases WHERE id = ?", c["id"])
+    with connect(api.srv.db) as db:
+        db.execute("UPDATE cases SET reported_at = ?, due_at = ?"
+                   " WHERE id = ?", (-400000000, 5000000000, c["id"]))
+    try:
+        box = "111.664,40.814,111.665,40.815"
+        got = map_of(api, "admin", bbox=box, zoom=18)
+        hit = [x for x in got["cases"] if x["id"] == c["id"]]
+        assert hit and hit[0]["overdue"] is False, got
+        old = map_of(api, "admin", bbox=box, zoom=18,
+                     **{"from": "1957-01-01", "to": "1958-01-01"})
+        assert [x["id"] for x in old["cases"]] == [c["id"]], old
+        late = map_of(api, "admin", bbox=box, zoom=18, state="overdue")
+        assert c["id"] not in [x["id"] for x in late["cases"]], late
+    finally:
+        # Back as reported; the rejection's event makes the map read the
+        # case again.
+        with connect(api.srv.db) as db:
+            db.execute("UPDATE cases SET reported_at = ?, due_at = NULL"
+                       " WHERE id = ?", (row, c["id"]))
+        api.ok(c["id"], "dispatcher", "reject", note="一张图测试")
 
 
 def test_overdue_cases_are_marked(api, city):
