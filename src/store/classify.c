@@ -153,6 +153,11 @@ store_model_latest(struct db *db, struct model_info *out, void **bytes,
     return rc == DB_ROW ? CG_OK : rc == DB_DONE ? CG_ENOTFOUND : rc;
 }
 
+/* The newest closed cases a model learns from: a hotline's words and
+ * categories drift, and a city's whole history (800,000 closed cases in a
+ * year of a large district) would take gigabytes to learn from at once. */
+#define TRAINING_MAX 50000
+
 int
 store_training_cases(struct db *db, store_example_cb cb, void *ctx)
 {
@@ -160,11 +165,14 @@ store_training_cases(struct db *db, store_example_cb cb, void *ctx)
     int rc;
 
     rc = db_prepare(db,
-                    "SELECT title, description, category_code FROM cases"
-                    " WHERE state = 'closed' ORDER BY id",
+                    "SELECT title, description, category_code FROM"
+                    " (SELECT id, title, description, category_code"
+                    " FROM cases WHERE state = 'closed' ORDER BY id DESC"
+                    " LIMIT ?) AS newest ORDER BY id",
                     &st);
     if (rc != CG_OK)
         return rc;
+    db_bind_int(st, 1, TRAINING_MAX);
     while ((rc = db_step(st)) == DB_ROW) {
         rc =
             cb(db_col_text(st, 0), db_col_text(st, 1), db_col_text(st, 2), ctx);

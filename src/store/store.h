@@ -438,9 +438,10 @@ int64_t store_model_latest_id(struct db *db);
 int store_model_latest(struct db *db, struct model_info *out, void **bytes,
                        size_t *len);
 
-/* Calls cb for each closed case with its title, description and final
- * small class: the examples a model learns from.  A non-zero return from
- * cb stops the walk and is returned. */
+/* Calls cb for each of the newest 50,000 closed cases with its title,
+ * description and final small class, oldest first: the examples a model
+ * learns from.  A non-zero return from cb stops the walk and is
+ * returned. */
 typedef int (*store_example_cb)(const char *title, const char *description,
                                 const char *category, void *ctx);
 int store_training_cases(struct db *db, store_example_cb cb, void *ctx);
