@@ -24,6 +24,10 @@
 #include "base/str.h"
 
 #define MAX_PHOTOS 9
+/* How far a list's total is counted, and a search's (each match of a
+ * search is a look-up of its case, a list's total comes from an index). */
+#define LIST_COUNT_CAP        10000
+#define LIST_SEARCH_COUNT_CAP 1000
 
 static void mask_text_field(json_t *o, const char *key);
 static bool has_long_number(const char *q);
@@ -769,6 +773,10 @@ api_cases_list(struct http_req *r)
         if (!perm_allow(&p, PERM_QUEUE, q.area_path, &why))
             return http_error(r, 403, "forbidden", "%s", why);
     }
+    /* Counting every case of a big list, or of a common word, would take
+     * longer than reading the page: the total stops at a cap and says so
+     * (docs/api.md). */
+    q.count_cap = q.q && *q.q ? LIST_SEARCH_COUNT_CAP : LIST_COUNT_CAP;
     if (store_case_list(api_db(r), &q, &items, &total) != CG_OK)
         return http_error(r, 503, "unavailable",
                           "the list could not be "
@@ -792,10 +800,12 @@ api_cases_list(struct http_req *r)
         if (public_view || supported)
             anonymise(api_db(r), it);
     }
-    return http_json(r, 200,
-                     json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total",
-                               (json_int_t)total, "page", q.page, "per_page",
-                               q.per_page));
+    return http_json(
+        r, 200,
+        json_pack("{s:o, s:I, s:b, s:i, s:i}", "items", items, "total",
+                  (json_int_t)(total > q.count_cap ? q.count_cap : total),
+                  "total_capped", total > q.count_cap, "page", q.page,
+                  "per_page", q.per_page));
 }
 
 /*

@@ -16,11 +16,18 @@
 #include "base/str.h"
 #include "store/store.h"
 
+/* The longest area path or class code a range is made for. */
+#define PREFIX_MAX 512
+
 static json_t *time_json(int64_t t);
 static json_t *case_event_photos(struct db *db, int64_t case_id);
-static int where_query(struct db *db, struct buf *sql,
-                       const struct case_query *q);
+static int from_query(struct db *db, struct buf *sql,
+                      const struct case_query *q);
+static int where_query(struct buf *sql, const struct case_query *q, bool walk);
 static int bind_query(struct db_stmt *st, const struct case_query *q, int i);
+static bool has_search(const struct case_query *q);
+static bool prefix_next(const char *prefix, char *out, size_t len);
+static const char *order_query(const struct case_query *q, bool outer);
 static json_t *case_row_json(struct db_stmt *st, int64_t now);
 
 static json_t *
@@ -465,22 +472,56 @@ store_case_json(struct db *db, int64_t id)
 }
 
 /*
- * Builds the WHERE clause of a case query into sql and binds nothing: the
- * parameters are bound by bind_query in the same order.  Only the filters
- * asked for appear, so the planner sees a plain query.
+ * The FROM clause of a case query: with a search, driven by the matching
+ * ids (the dialect's subquery m), else the cases alone.
  */
 static int
-where_query(struct db *db, struct buf *sql, const struct case_query *q)
+from_query(struct db *db, struct buf *sql, const struct case_query *q)
 {
+    int rc;
+
+    if (!has_search(q))
+        return buf_puts(sql, " FROM cases c");
+    rc = buf_puts(sql, " FROM ");
+    rc |= db_dialect_case_search(db, sql, "m", q->q);
+    rc |= buf_puts(sql, " JOIN cases c ON c.id = m.id");
+    return rc ? CG_ETOOBIG : CG_OK;
+}
+
+/*
+ * Builds the WHERE clause of a case query into sql and binds nothing: the
+ * parameters are bound by bind_query in the same order.  Only the filters
+ * asked for appear, so the planner sees a plain query.  Prefixes (an area
+ * subtree, a big class) are ranges [prefix, next) so that an index can
+ * answer them; the strings compare byte by byte (SQLite's BINARY, and the
+ * C collation PostgreSQL databases are made with, docs/architecture.md).
+ *
+ * With walk, the area's range is written so that no index can take it
+ * (the path with '' appended): a page is read by walking the index of its
+ * order, which holds the path, and stops at the page; the planner would
+ * otherwise read and sort every case of the subtree, as SQLite has no
+ * figures on how many a range holds.
+ */
+static int
+where_query(struct buf *sql, const struct case_query *q, bool walk)
+{
+    const char *path = walk ? "(c.area_path || '')" : "c.area_path";
+    char next[PREFIX_MAX];
     int rc = buf_puts(sql, " WHERE c.state <> 'none'");
+    size_t i;
 
     if (q->state)
         rc |= buf_puts(sql, " AND c.state = ?");
-    if (q->area_path)
-        rc |= buf_puts(sql, " AND substr(c.area_path, 1, length(?)) = ?");
-    if (q->category)
-        rc |= buf_puts(sql, " AND substr(c.category_code, 1,"
-                            " length(?)) = ?");
+    if (q->area_path && *q->area_path) {
+        rc |= buf_printf(sql, " AND %s >= ?", path);
+        if (prefix_next(q->area_path, next, sizeof(next)))
+            rc |= buf_printf(sql, " AND %s < ?", path);
+    }
+    if (q->category && *q->category) {
+        rc |= buf_puts(sql, " AND c.category_code >= ?");
+        if (prefix_next(q->category, next, sizeof(next)))
+            rc |= buf_puts(sql, " AND c.category_code < ?");
+    }
     if (q->unit_id)
         rc |= buf_puts(sql, " AND c.unit_id = ?");
     /* A person's own cases are those they reported and those they
@@ -490,28 +531,41 @@ where_query(struct db *db, struct buf *sql, const struct case_query *q)
                             " case_id FROM supporters WHERE user_id = ?))");
     if (q->public_only)
         rc |= buf_puts(sql, " AND c.state NOT IN ('withdrawn','merged')");
-    if (q->overdue_only)
-        rc |= buf_puts(sql, " AND c.due_at < ? AND c.state NOT IN"
-                            " ('closed','rejected','withdrawn','merged')");
-    if (q->q)
-        rc |= db_dialect_case_search(db, sql, "c", q->q);
+    /* The open states by name, so that the queue index is looked up once
+     * for each of them instead of read from end to end. */
+    if (q->overdue_only) {
+        rc |= buf_puts(sql, " AND (c.due_at IS NULL) = FALSE AND c.due_at < ?"
+                            " AND c.state IN (");
+        for (i = ST_NONE + 1; i < ST__COUNT; i++)
+            if (case_state_is_open((enum case_state)i))
+                rc |= buf_printf(sql, "%s'%s'",
+                                 sql->data[sql->len - 1] == '(' ? "" : ",",
+                                 case_state_name((enum case_state)i));
+        rc |= buf_puts(sql, ")");
+    }
     return rc ? CG_ETOOBIG : CG_OK;
 }
 
-/* Binds the parameters where_query asked for; returns the next free
- * positional index. */
+/* Binds the parameters from_query and where_query asked for; returns the
+ * next free positional index. */
 static int
 bind_query(struct db_stmt *st, const struct case_query *q, int i)
 {
+    char next[PREFIX_MAX];
+
+    if (has_search(q))
+        i = db_dialect_case_search_bind(st, i, q->q);
     if (q->state)
         db_bind_text(st, i++, q->state);
-    if (q->area_path) {
+    if (q->area_path && *q->area_path) {
         db_bind_text(st, i++, q->area_path);
-        db_bind_text(st, i++, q->area_path);
+        if (prefix_next(q->area_path, next, sizeof(next)))
+            db_bind_text(st, i++, next);
     }
-    if (q->category) {
+    if (q->category && *q->category) {
         db_bind_text(st, i++, q->category);
-        db_bind_text(st, i++, q->category);
+        if (prefix_next(q->category, next, sizeof(next)))
+            db_bind_text(st, i++, next);
     }
     if (q->unit_id)
         db_bind_int(st, i++, q->unit_id);
@@ -521,9 +575,52 @@ bind_query(struct db_stmt *st, const struct case_query *q, int i)
     }
     if (q->overdue_only)
         db_bind_int(st, i++, q->now);
-    if (q->q)
-        i = db_dialect_case_search_bind(st, i, q->q);
     return i;
+}
+
+static bool
+has_search(const struct case_query *q)
+{
+    return q->q && *q->q;
+}
+
+/*
+ * The least string greater than every string that starts with prefix:
+ * prefix with its last byte raised by one, bytes 0xff dropped first.
+ * False when there is none (a prefix of 0xff bytes only, or too long to
+ * hold): then the range has no upper end, and where_query leaves it off.
+ */
+static bool
+prefix_next(const char *prefix, char *out, size_t len)
+{
+    size_t n = strlen(prefix);
+
+    if (n >= len)
+        return false;
+    memcpy(out, prefix, n + 1);
+    while (n > 0 && (unsigned char)out[n - 1] == 0xff)
+        out[--n] = '\0';
+    if (n == 0)
+        return false;
+    out[n - 1] = (char)((unsigned char)out[n - 1] + 1);
+    return true;
+}
+
+/* The order of a page, for the query on cases (alias c) and its search
+ * (m).  Each matches an index exactly (schema version 10), so that the
+ * page is read from the front of the index and nothing is sorted: the
+ * deadline first, cases without one last; a search newest first by case
+ * number, which its index is ordered by (m.id inside, where the index is
+ * read; c.id outside, once the page is joined); else newest reported
+ * first. */
+static const char *
+order_query(const struct case_query *q, bool outer)
+{
+    if (q->sort && strcmp(q->sort, "due") == 0)
+        return " ORDER BY (c.due_at IS NULL), c.due_at, c.id";
+    if (has_search(q))
+        return outer ? " ORDER BY c.id DESC" : " ORDER BY m.id DESC";
+    return " ORDER BY c.reported_at DESC, c.id DESC";
 }
 
 int
@@ -534,26 +631,39 @@ store_case_list(struct db *db, const struct case_query *q, json_t **items,
     struct db_stmt *st;
     int rc, i;
 
+    /* The count, up to the cap: counting every case of a common word
+     * would take longer than the page itself. */
     buf_init(&sql, 8192);
-    buf_puts(&sql, "SELECT COUNT(*) FROM cases c");
-    if ((rc = where_query(db, &sql, q)) != CG_OK)
+    buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 AS one");
+    from_query(db, &sql, q);
+    where_query(&sql, q, false);
+    if (q->count_cap > 0)
+        buf_puts(&sql, " LIMIT ?");
+    if ((rc = buf_puts(&sql, ") n")) != CG_OK)
         goto out;
     if ((rc = db_prepare(db, sql.data, &st)) != CG_OK)
         goto out;
-    bind_query(st, q, 1);
+    i = bind_query(st, q, 1);
+    if (q->count_cap > 0)
+        db_bind_int(st, i, q->count_cap + 1);
     rc = db_step(st);
     *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
     db_finalize(st);
     if (rc < 0)
         goto out;
 
+    /* The page's ids from the cases and their indexes alone, then the
+     * columns of those few. */
     buf_reset(&sql);
-    buf_puts(&sql, "SELECT " CASE_COLS CASE_FROM);
-    where_query(db, &sql, q);
-    buf_puts(&sql, q->sort && strcmp(q->sort, "due") == 0
-                       ? " ORDER BY c.due_at IS NULL, c.due_at, c.id"
-                       : " ORDER BY c.reported_at DESC, c.id DESC");
-    if ((rc = buf_puts(&sql, " LIMIT ? OFFSET ?")) != CG_OK)
+    buf_puts(&sql, "SELECT " CASE_COLS " FROM (SELECT c.id AS pid");
+    from_query(db, &sql, q);
+    where_query(&sql, q, true);
+    buf_puts(&sql, order_query(q, false));
+    buf_puts(&sql, " LIMIT ? OFFSET ?) p JOIN cases c ON c.id = p.pid"
+                   " JOIN categories k ON k.code = c.category_code"
+                   " JOIN areas a ON a.code = c.area_code"
+                   " LEFT JOIN units un ON un.id = c.unit_id");
+    if ((rc = buf_puts(&sql, order_query(q, true))) != CG_OK)
         goto out;
     if ((rc = db_prepare(db, sql.data, &st)) != CG_OK)
         goto out;
@@ -561,8 +671,11 @@ store_case_list(struct db *db, const struct case_query *q, json_t **items,
     db_bind_int(st, i, q->per_page);
     db_bind_int(st, i + 1, (int64_t)(q->page - 1) * q->per_page);
     *items = json_array();
-    while ((rc = db_step(st)) == DB_ROW)
-        json_array_append_new(*items, case_row_json(st, q->now));
+    while ((rc = db_step(st)) == DB_ROW) {
+        json_t *o = case_row_json(st, q->now);
+        if (o)
+            json_array_append_new(*items, o);
+    }
     db_finalize(st);
     if (rc < 0) {
         json_decref(*items);

@@ -97,9 +97,12 @@ const char *db_dialect_schema_extra(struct db *db, int version);
 /* The name of the function (haystack, needle) that answers the 1-based
  * position of needle in haystack, 0 when absent: instr or strpos. */
 const char *db_dialect_strpos(struct db *db);
-/* Appends to sql a condition, true for the cases (table alias `alias`)
- * whose title or description holds q; db_dialect_case_search_bind binds
- * its parameters from position i and returns the next free position. */
+/* Appends to sql a subquery named `alias`, for a FROM clause, with one
+ * column id: the cases whose title or description holds q.  Ordered by
+ * alias.id it walks the search index in that order, so that the first
+ * page of a common word does not read every case that holds it.
+ * db_dialect_case_search_bind binds its parameters from position i and
+ * returns the next free position. */
 int db_dialect_case_search(struct db *db, struct buf *sql, const char *alias,
                            const char *q);
 int db_dialect_case_search_bind(struct db_stmt *st, int i, const char *q);

@@ -827,15 +827,17 @@ pg_schema_extra(int version)
     return NULL;
 }
 
-/* As SQLite's trigram search: three characters or more ignore case,
- * shorter ones do not. */
+/* As SQLite's search, a subquery of the matching ids: three characters or
+ * more ignore case, shorter ones do not. */
 static int
 pg_search(struct buf *sql, const char *alias, const char *q)
 {
     const char *op = str_utf8_len(q, strlen(q)) >= 3 ? "ILIKE" : "LIKE";
 
-    return buf_printf(sql, " AND (%s.description %s ? OR %s.title %s ?)", alias,
-                      op, alias, op);
+    return buf_printf(sql,
+                      "(SELECT id FROM cases WHERE description %s ?"
+                      " OR title %s ?) %s",
+                      op, op, alias);
 }
 
 static int

@@ -120,6 +120,14 @@ static char *lite_ddl(const char *sql);
 static const char *lite_schema_extra(int version);
 static int lite_search(struct buf *sql, const char *alias, const char *q);
 static int lite_search_bind(struct db_stmt *st, int i, const char *q);
+static int lite_search_register(sqlite3 *h);
+static int gram_char_len(const char *s, int n, int i);
+static int gram_create(void *ctx, const char **argv, int argc,
+                       Fts5Tokenizer **out);
+static void gram_delete(Fts5Tokenizer *t);
+static int
+gram_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int n,
+              int (*token)(void *, int, const char *, int, int, int));
 
 static struct wal_sync *wal_sync_get(const char *dbfile);
 static void wal_sync_put(struct wal_sync *w);
@@ -205,6 +213,10 @@ db_sqlite_open(const char *url, struct db **out)
     }
     sqlite3_busy_timeout(db->h, 10000);
     sqlite3_extended_result_codes(db->h, 1);
+    if (lite_search_register(db->h) != CG_OK) {
+        lite_close(&db->base);
+        return CG_EDB;
+    }
     if (lite_exec(&db->base, "PRAGMA journal_mode=WAL;"
                              " PRAGMA synchronous=NORMAL;"
                              "PRAGMA foreign_keys=ON;"
@@ -711,7 +723,8 @@ static const char *
 lite_schema_extra(int version)
 {
     /* Chinese has no spaces between words: trigrams find any substring
-     * of three characters or more; shorter queries scan (lite_search). */
+     * of three characters or more, cases_grams (version 10) the shorter
+     * ones (lite_search). */
     if (version == 1)
         return "CREATE VIRTUAL TABLE cases_fts USING fts5("
                " title, description, content='cases', content_rowid='id',"
@@ -728,21 +741,45 @@ lite_schema_extra(int version)
                " VALUES ('delete', old.id, old.title, old.description);"
                " INSERT INTO cases_fts(rowid, title, description)"
                " VALUES (new.id, new.title, new.description); END;";
+    /* Every character and every pair of neighbouring characters of the
+     * two searched columns is a term (the cg_grams tokenizer): a query of
+     * one or two characters is the list of one term, newest case first
+     * by walking it backwards.  Only whether a case holds a term is kept
+     * (detail=none), which is all a one-term query needs and a third of
+     * the size.  The index is filled from the cases there are. */
+    if (version == 10)
+        return "CREATE VIRTUAL TABLE cases_grams USING fts5("
+               " title, description, content='cases', content_rowid='id',"
+               " tokenize='cg_grams', detail=none);"
+               "CREATE TRIGGER cases_grams_ai AFTER INSERT ON cases BEGIN"
+               " INSERT INTO cases_grams(rowid, title, description)"
+               " VALUES (new.id, new.title, new.description); END;"
+               "CREATE TRIGGER cases_grams_ad AFTER DELETE ON cases BEGIN"
+               " INSERT INTO cases_grams(cases_grams, rowid, title,"
+               " description)"
+               " VALUES ('delete', old.id, old.title, old.description); END;"
+               "CREATE TRIGGER cases_grams_au AFTER UPDATE OF title,"
+               " description ON cases BEGIN"
+               " INSERT INTO cases_grams(cases_grams, rowid, title,"
+               " description)"
+               " VALUES ('delete', old.id, old.title, old.description);"
+               " INSERT INTO cases_grams(rowid, title, description)"
+               " VALUES (new.id, new.title, new.description); END;"
+               "INSERT INTO cases_grams(cases_grams) VALUES ('rebuild');";
     return NULL;
 }
 
+/* The cases holding q, as a subquery with one column id: three characters
+ * or more through the trigram index (case ignored), fewer through
+ * cases_grams (case kept, as instr would). */
 static int
 lite_search(struct buf *sql, const char *alias, const char *q)
 {
-    if (str_utf8_len(q, strlen(q)) >= 3)
-        return buf_printf(sql,
-                          " AND %s.id IN (SELECT rowid FROM cases_fts"
-                          " WHERE cases_fts MATCH ?)",
-                          alias);
-    return buf_printf(sql,
-                      " AND (instr(%s.description, ?) > 0"
-                      " OR instr(COALESCE(%s.title, ''), ?) > 0)",
-                      alias, alias);
+    const char *t =
+        str_utf8_len(q, strlen(q)) >= 3 ? "cases_fts" : "cases_grams";
+
+    return buf_printf(sql, "(SELECT rowid AS id FROM %s WHERE %s MATCH ?) %s",
+                      t, t, alias);
 }
 
 static int
@@ -751,11 +788,6 @@ lite_search_bind(struct db_stmt *st, int i, const char *q)
     struct buf phrase;
     const char *p;
 
-    if (str_utf8_len(q, strlen(q)) < 3) {
-        lite_bind_text(st, i++, q);
-        lite_bind_text(st, i++, q);
-        return i;
-    }
     /* One quoted FTS5 phrase, quotes doubled, so that no character of the
      * query is read as query syntax. */
     buf_init(&phrase, 4096);
@@ -769,4 +801,103 @@ lite_search_bind(struct db_stmt *st, int i, const char *q)
     lite_bind_text(st, i++, phrase.data);
     buf_free(&phrase);
     return i;
+}
+
+/* The tokenizer of cases_grams, registered on every connection: without
+ * it the table cannot be read or written (docs/known-issues.md). */
+static int
+lite_search_register(sqlite3 *h)
+{
+    static fts5_tokenizer grams = {gram_create, gram_delete, gram_tokenize};
+    fts5_api *api = NULL;
+    sqlite3_stmt *st;
+    int rc;
+
+    rc = sqlite3_prepare_v2(h, "SELECT fts5(?1)", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+        sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (!api || api->iVersion < 2 ||
+        api->xCreateTokenizer(api, "cg_grams", NULL, &grams, NULL) !=
+            SQLITE_OK) {
+        log_error("msg=\"cannot register the search tokenizer\""
+                  " err=\"%s\"",
+                  sqlite3_errmsg(h));
+        return CG_EDB;
+    }
+    return CG_OK;
+}
+
+/* The length in bytes of the character at s[i]: a byte that does not
+ * start a well-formed UTF-8 sequence counts as a character of its own. */
+static int
+gram_char_len(const char *s, int n, int i)
+{
+    unsigned char c = (unsigned char)s[i];
+    int len, k;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4;
+    else
+        return 1;
+    if (i + len > n)
+        return 1;
+    for (k = 1; k < len; k++)
+        if (((unsigned char)s[i + k] & 0xc0) != 0x80)
+            return 1;
+    return len;
+}
+
+/* The tokenizer keeps no state: any non-NULL handle will do. */
+static int
+gram_create(void *ctx, const char **argv, int argc, Fts5Tokenizer **out)
+{
+    static int handle;
+
+    (void)ctx;
+    (void)argv;
+    (void)argc;
+    *out = (Fts5Tokenizer *)&handle;
+    return SQLITE_OK;
+}
+
+static void
+gram_delete(Fts5Tokenizer *t)
+{
+    (void)t;
+}
+
+/*
+ * A text gives each of its characters and each pair of neighbours, byte
+ * for byte (no folding, spaces and punctuation included), so that the
+ * cases holding a term are exactly those whose text holds it as a
+ * substring.  A query (one or two characters, lite_search) is one term.
+ */
+static int
+gram_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int n,
+              int (*token)(void *, int, const char *, int, int, int))
+{
+    int i = 0, a, b, rc = SQLITE_OK;
+
+    (void)t;
+    if (flags & FTS5_TOKENIZE_QUERY)
+        return n > 0 ? token(ctx, 0, text, n, 0, n) : SQLITE_OK;
+    while (i < n && rc == SQLITE_OK) {
+        a = gram_char_len(text, n, i);
+        b = i + a < n ? gram_char_len(text, n, i + a) : 0;
+        rc = token(ctx, 0, text + i, a, i, i + a);
+        if (rc == SQLITE_OK && b)
+            rc =
+                token(ctx, FTS5_TOKEN_COLOCATED, text + i, a + b, i, i + a + b);
+        i += a;
+    }
+    return rc;
 }

@@ -260,6 +260,25 @@ static const char *const migrations[] = {
     " WHERE cases.id = open311_requests.case_id);"
     "UPDATE open311_updates SET city_code = (SELECT city_code FROM cases"
     " WHERE cases.id = open311_updates.case_id);",
+    /* 9: reserved (a change made alongside version 10). */
+    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
+    " applied_at INTEGER);",
+    /* 10: lists that read one page of an index instead of sorting every
+     * case that matches (store_case_list): a state's queue by deadline
+     * (cases without one last, then by number), every case by deadline,
+     * and newest first with or without a state.  Each ends with the
+     * columns the filters and the count read (state, area path), so that
+     * neither needs the case rows.  db_dialect_schema_extra adds the
+     * index of one- and two-character searches. */
+    "CREATE INDEX cases_queue ON cases(state, (due_at IS NULL), due_at, id,"
+    " area_path);"
+    "CREATE INDEX cases_due ON cases((due_at IS NULL), due_at, id, state,"
+    " area_path);"
+    "CREATE INDEX cases_state_new ON cases(state, reported_at, id,"
+    " area_path);"
+    "CREATE INDEX cases_new ON cases(reported_at, id, state, area_path);"
+    "DROP INDEX cases_area;"
+    "CREATE INDEX cases_area_state ON cases(area_path, state);",
 };
 
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))

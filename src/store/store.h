@@ -293,9 +293,11 @@ struct case_query {
     const char *sort; /* "due" or "new" */
     int64_t now;
     int page, per_page;
+    int64_t count_cap; /* count at most this many and one more; 0: all */
 };
 
-/* Fills *items with a JSON array and *total with the count. */
+/* Fills *items with a JSON array and *total with the count: with a
+ * count_cap, count_cap + 1 means "more than count_cap". */
 int store_case_list(struct db *db, const struct case_query *q, json_t **items,
                     int64_t *total);
 

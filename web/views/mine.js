@@ -30,7 +30,8 @@ export function render(main, ctx) {
     }
     for (const c of ans.items) list.append(caseCard(c));
     if (ans.total > PER_PAGE) {
-      list.append(pager(page, PER_PAGE, ans.total, (p) => ctx.go(`#/mine?page=${p}`)));
+      list.append(pager(page, PER_PAGE, ans.total, (p) => ctx.go(`#/mine?page=${p}`),
+        ans.total_capped));
     }
   }).catch((e) => {
     clear(list).removeAttribute('aria-busy');

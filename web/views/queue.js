@@ -6,7 +6,7 @@
 import { api } from '../api.js';
 import { h, clear, field } from '../dom.js';
 import { t, stateLabel, localName, fmtDateTime } from '../i18n.js';
-import { stateBadge, caseTitle, pager, areaPicker, categoryPicker } from './widgets.js';
+import { stateBadge, caseTitle, pager, totalText, areaPicker, categoryPicker } from './widgets.js';
 
 const PER_PAGE = 20;
 const STATES = ['submitted', 'filed', 'dispatched', 'handling', 'extension_pending',
@@ -59,7 +59,7 @@ export function render(main, ctx) {
     if (key === 'overdue') cq.overdue = 1;
     else if (key) cq.state = key;
     api.get('/api/v1/cases', cq).then((a) => {
-      count.textContent = String(a.total);
+      count.textContent = totalText(a.total, a.total_capped);
       if (a.total === 0) count.classList.add('zero');
     }).catch(() => { count.textContent = ''; });
   }
@@ -132,7 +132,8 @@ export function render(main, ctx) {
         fmtDateTime(c.due_at)))));
     }
     box.append(ul);
-    table.append(box, pager(ans.page, ans.per_page, ans.total, (p) => ctx.go(hashFor({ ...q, page: p }))));
+    table.append(box, pager(ans.page, ans.per_page, ans.total, (p) => ctx.go(hashFor({ ...q, page: p })),
+      ans.total_capped));
   }).catch((e) => {
     clear(table).removeAttribute('aria-busy');
     table.append(h('p', { class: 'form-error', role: 'alert' }, e.message));

@@ -45,14 +45,24 @@ export function caseCard(c) {
     meta, when));
 }
 
-export function pager(page, perPage, total, onPage) {
+// `capped`: the server stopped counting at `total` (a common word, a big
+// list; docs/api.md), so there are more pages than it says: "1000+".
+export function pager(page, perPage, total, onPage, capped = false) {
   const pages = Math.max(1, Math.ceil(total / perPage));
-  return h('nav', { class: 'pager', 'aria-label': t('list.page', { page, pages, total }) },
+  const args = capped
+    ? { page, pages: `${Math.max(pages, page)}+`, total: totalText(total, true) }
+    : { page, pages, total };
+  return h('nav', { class: 'pager', 'aria-label': t('list.page', args) },
     h('button', { type: 'button', class: 'btn btn-ghost btn-sm', disabled: page <= 1,
       onclick: () => onPage(page - 1) }, '‹ ' + t('list.prev')),
-    h('span', { class: 'pager-info' }, t('list.page', { page, pages, total })),
-    h('button', { type: 'button', class: 'btn btn-ghost btn-sm', disabled: page >= pages,
+    h('span', { class: 'pager-info' }, t('list.page', args)),
+    h('button', { type: 'button', class: 'btn btn-ghost btn-sm', disabled: !capped && page >= pages,
       onclick: () => onPage(page + 1) }, t('list.next') + ' ›'));
+}
+
+// A list's total as the server gave it: "1000+" when it stopped counting.
+export function totalText(total, capped) {
+  return capped ? `${total}+` : String(total);
 }
 
 // Cascading selects over the area tree, starting below `root` (the
