@@ -24,8 +24,9 @@
 #include "base/str.h"
 
 #define MAX_PHOTOS 9
-/* How far a list's total is counted, and a search's (each match of a
- * search is a look-up of its case, a list's total comes from an index). */
+/* How far a list's total is counted, and a search's (a search in part of
+ * the city reads the case of each match it counts, to see whether it is
+ * in scope; a list's total comes from an index). */
 #define LIST_COUNT_CAP        10000
 #define LIST_SEARCH_COUNT_CAP 1000
 
@@ -706,7 +707,7 @@ api_cases_list(struct http_req *r)
     json_t *items, *it;
     int64_t total, v;
     size_t i;
-    bool public_view = false;
+    bool public_view = false, capped = false;
 
     memset(&q, 0, sizeof(q));
     api_principal(r, &p);
@@ -777,7 +778,7 @@ api_cases_list(struct http_req *r)
      * longer than reading the page: the total stops at a cap and says so
      * (docs/api.md). */
     q.count_cap = q.q && *q.q ? LIST_SEARCH_COUNT_CAP : LIST_COUNT_CAP;
-    if (store_case_list(api_db(r), &q, &items, &total) != CG_OK)
+    if (store_case_list(api_db(r), &q, &items, &total, &capped) != CG_OK)
         return http_error(r, 503, "unavailable",
                           "the list could not be "
                           "read; try again");
@@ -800,12 +801,10 @@ api_cases_list(struct http_req *r)
         if (public_view || supported)
             anonymise(api_db(r), it);
     }
-    return http_json(
-        r, 200,
-        json_pack("{s:o, s:I, s:b, s:i, s:i}", "items", items, "total",
-                  (json_int_t)(total > q.count_cap ? q.count_cap : total),
-                  "total_capped", total > q.count_cap, "page", q.page,
-                  "per_page", q.per_page));
+    return http_json(r, 200,
+                     json_pack("{s:o, s:I, s:b, s:i, s:i}", "items", items,
+                               "total", (json_int_t)total, "total_capped",
+                               capped, "page", q.page, "per_page", q.per_page));
 }
 
 /*

@@ -25,6 +25,13 @@ static int from_query(struct db *db, struct buf *sql,
                       const struct case_query *q);
 static int where_query(struct buf *sql, const struct case_query *q, bool walk);
 static int bind_query(struct db_stmt *st, const struct case_query *q, int i);
+static int bind_search(struct db_stmt *st, const struct case_query *q, int i);
+static int bind_filters(struct db_stmt *st, const struct case_query *q, int i);
+static bool area_is_all(struct db *db, const struct case_query *q);
+static bool filters_are_none(struct db *db, const struct case_query *q);
+static int count_run(struct db_stmt *st, int64_t *n);
+static int count_query(struct db *db, const struct case_query *q,
+                       int64_t *total, bool *capped);
 static bool has_search(const struct case_query *q);
 static bool prefix_next(const char *prefix, char *out, size_t len);
 static const char *order_query(const struct case_query *q, bool outer);
@@ -551,10 +558,22 @@ where_query(struct buf *sql, const struct case_query *q, bool walk)
 static int
 bind_query(struct db_stmt *st, const struct case_query *q, int i)
 {
+    return bind_filters(st, q, bind_search(st, q, i));
+}
+
+/* The search's parameters (from_query), if any. */
+static int
+bind_search(struct db_stmt *st, const struct case_query *q, int i)
+{
+    return has_search(q) ? db_dialect_case_search_bind(st, i, q->q) : i;
+}
+
+/* The filters' parameters (where_query). */
+static int
+bind_filters(struct db_stmt *st, const struct case_query *q, int i)
+{
     char next[PREFIX_MAX];
 
-    if (has_search(q))
-        i = db_dialect_case_search_bind(st, i, q->q);
     if (q->state)
         db_bind_text(st, i++, q->state);
     if (q->area_path && *q->area_path) {
@@ -623,33 +642,140 @@ order_query(const struct case_query *q, bool outer)
     return " ORDER BY c.reported_at DESC, c.id DESC";
 }
 
-int
-store_case_list(struct db *db, const struct case_query *q, json_t **items,
-                int64_t *total)
+/* Whether the area subtree of q holds every case there is (the scope of
+ * someone who sees the whole city): then it need not be checked, case by
+ * case.  One look-up at each end of the subtree's range in an index. */
+static bool
+area_is_all(struct db *db, const struct case_query *q)
+{
+    char next[PREFIX_MAX];
+    int64_t n = 1;
+
+    if (!q->area_path || !*q->area_path)
+        return true;
+    if (!prefix_next(q->area_path, next, sizeof(next)))
+        return false;
+    return db_scalar_int(db, 1, &n,
+                         "SELECT COUNT(*) FROM (SELECT 1 AS one FROM cases"
+                         " WHERE area_path < ? OR area_path >= ? LIMIT 1) n",
+                         q->area_path, next, NULL) == CG_OK &&
+           n == 0;
+}
+
+/* Whether q, its area aside, leaves out no case: no filter, and no case
+ * in the state 'none' (one a transaction is filing at this moment). */
+static bool
+filters_are_none(struct db *db, const struct case_query *q)
+{
+    int64_t n = 1;
+
+    if (q->state || (q->category && *q->category) || q->unit_id ||
+        q->reporter_id || q->public_only || q->overdue_only)
+        return false;
+    return db_scalar_int(db, 1, &n,
+                         "SELECT COUNT(*) FROM (SELECT 1 AS one FROM cases"
+                         " WHERE state = 'none' LIMIT 1) n",
+                         NULL) == CG_OK &&
+           n == 0;
+}
+
+/* Runs a statement whose one row is one count. */
+static int
+count_run(struct db_stmt *st, int64_t *n)
+{
+    int rc = db_step(st);
+
+    *n = rc == DB_ROW ? db_col_int(st, 0) : 0;
+    db_finalize(st);
+    return rc < 0 ? rc : CG_OK;
+}
+
+/*
+ * The total of a list, counted up to q->count_cap (more: *capped).
+ *
+ * A search counts the matches in its index alone (no case read), which is
+ * the total when the scope is the whole city.  Otherwise the newest
+ * count_cap matches are read to see which are in scope: exact when there
+ * are no more matches than that, else a lower bound, capped.
+ */
+static int
+count_query(struct db *db, const struct case_query *q, int64_t *total,
+            bool *capped)
 {
     struct buf sql;
     struct db_stmt *st;
+    int64_t cap = q->count_cap;
     int rc, i;
 
-    /* The count, up to the cap: counting every case of a common word
-     * would take longer than the page itself. */
+    *capped = false;
     buf_init(&sql, 8192);
     buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT 1 AS one");
-    from_query(db, &sql, q);
-    where_query(&sql, q, false);
-    if (q->count_cap > 0)
+    if (has_search(q)) {
+        buf_puts(&sql, " FROM ");
+        db_dialect_case_search(db, &sql, "m", q->q);
+    } else {
+        from_query(db, &sql, q);
+        where_query(&sql, q, false);
+    }
+    if (cap > 0)
         buf_puts(&sql, " LIMIT ?");
     if ((rc = buf_puts(&sql, ") n")) != CG_OK)
         goto out;
     if ((rc = db_prepare(db, sql.data, &st)) != CG_OK)
         goto out;
-    i = bind_query(st, q, 1);
-    if (q->count_cap > 0)
-        db_bind_int(st, i, q->count_cap + 1);
-    rc = db_step(st);
-    *total = rc == DB_ROW ? db_col_int(st, 0) : 0;
-    db_finalize(st);
-    if (rc < 0)
+    i = has_search(q) ? bind_search(st, q, 1) : bind_query(st, q, 1);
+    if (cap > 0)
+        db_bind_int(st, i, cap + 1);
+    if ((rc = count_run(st, total)) != CG_OK)
+        goto out;
+    *capped = cap > 0 && *total > cap;
+    if (*capped)
+        *total = cap;
+    if (!has_search(q) || (!q->area_path && filters_are_none(db, q)))
+        goto out;
+
+    buf_reset(&sql);
+    buf_puts(&sql, "SELECT COUNT(*) FROM (SELECT m.id AS id FROM ");
+    db_dialect_case_search(db, &sql, "m", q->q);
+    buf_puts(&sql, " ORDER BY m.id DESC");
+    if (cap > 0)
+        buf_puts(&sql, " LIMIT ?");
+    buf_puts(&sql, ") s JOIN cases c ON c.id = s.id");
+    if ((rc = where_query(&sql, q, false)) != CG_OK)
+        goto out;
+    if ((rc = db_prepare(db, sql.data, &st)) != CG_OK)
+        goto out;
+    i = bind_search(st, q, 1);
+    if (cap > 0)
+        db_bind_int(st, i++, cap);
+    bind_filters(st, q, i);
+    if ((rc = count_run(st, total)) != CG_OK)
+        goto out;
+out:
+    buf_free(&sql);
+    return rc;
+}
+
+int
+store_case_list(struct db *db, const struct case_query *asked, json_t **items,
+                int64_t *total, bool *capped)
+{
+    struct case_query everywhere = *asked;
+    const struct case_query *q = asked;
+    struct buf sql;
+    struct db_stmt *st;
+    int rc, i;
+
+    /* An area that holds every case filters nothing: left out, neither
+     * the count nor the walk to the page looks at each case's path. */
+    everywhere.area_path = NULL;
+    if (area_is_all(db, asked))
+        q = &everywhere;
+
+    /* The count, up to the cap: counting every case of a common word
+     * would take longer than the page itself. */
+    buf_init(&sql, 8192);
+    if ((rc = count_query(db, q, total, capped)) != CG_OK)
         goto out;
 
     /* The page's ids from the cases and their indexes alone, then the

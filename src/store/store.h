@@ -293,13 +293,13 @@ struct case_query {
     const char *sort; /* "due" or "new" */
     int64_t now;
     int page, per_page;
-    int64_t count_cap; /* count at most this many and one more; 0: all */
+    int64_t count_cap; /* count at most this many; 0: all */
 };
 
-/* Fills *items with a JSON array and *total with the count: with a
- * count_cap, count_cap + 1 means "more than count_cap". */
+/* Fills *items with a JSON array and *total with the count; *capped when
+ * counting stopped at the cap and there are more (docs/api.md). */
 int store_case_list(struct db *db, const struct case_query *q, json_t **items,
-                    int64_t *total);
+                    int64_t *total, bool *capped);
 
 int store_photo_put(struct db *db, const char *hash, int w, int h,
                     int64_t bytes, const char *type, int64_t uploader);
