@@ -161,7 +161,11 @@ def test_new_cases_are_found_at_once(big):
                    description="楼下龘靐两家店铺夜里一直放音乐，吵得睡不着。")
     b = big.report("resident2", category=cat["code"], area=area,
                    description="龘字招牌掉了一半，悬在人行道上方。")
-    for q, ids in (("龘", [b["id"], a["id"]]), ("龘靐", [a["id"]]),
+    # A character at the very end of a text has no neighbour after it.
+    e = big.report("resident2", category=cat["code"], area=area,
+                   description="门口的招牌上写着一个鱻")
+    for q, ids in (("鱻", [e["id"]]), ("个鱻", [e["id"]]),
+                   ("龘", [b["id"], a["id"]]), ("龘靐", [a["id"]]),
                    ("靐", [a["id"]]), ("鼗鼙", [a["id"]]), ("鼙", [a["id"]]),
                    ("龘靐两家", [a["id"]]), ("字招", [b["id"]])):
         got, first = search(big, "admin", q)
