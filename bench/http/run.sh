@@ -362,7 +362,8 @@ mkdir -p bench/results
     echo
     echo "Scenarios: a case by random id as the city administrator; the" \
          "dispatcher's queues (dispatched, filed, handling by due date);" \
-         "search for 噪音, 停车, 物业 (two characters: a scan) and 垃圾箱" \
+         "search for 噪音, 停车, 物业 (two characters: the index of character" \
+         "pairs) and 垃圾箱" \
          "(trigram index); a resident's report in a random grid (routed," \
          "deadline from the calendar, unique Idempotency-Key); a" \
          "supervisor's escalate (督办) on one of 5,000 open cases;" \
