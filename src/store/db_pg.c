@@ -824,6 +824,174 @@ pg_schema_extra(int version)
                " USING gin (description gin_trgm_ops);"
                "ALTER TABLE event_photos ADD COLUMN rowid BIGINT"
                " GENERATED ALWAYS AS IDENTITY;";
+#define STATS_CONTRIB                                                          \
+    " CASE WHEN stat_state NOT IN ('withdrawn', 'merged') THEN 1 ELSE 0 END"   \
+    " AS reported,"                                                            \
+    " CASE WHEN stat_state = 'withdrawn' THEN 1 ELSE 0 END AS withdrawn,"      \
+    " CASE WHEN stat_state = 'merged' THEN 1 ELSE 0 END AS merged,"            \
+    " CASE WHEN stat_state = 'rejected' THEN 1 ELSE 0 END AS rejected,"        \
+    " CASE WHEN stat_state = 'closed' THEN 1 ELSE 0 END AS closed,"            \
+    " CASE WHEN stat_state = 'closed' AND stat_due_at IS NOT NULL"             \
+    " AND stat_closed_at <= stat_due_at THEN 1 ELSE 0 END AS closed_on_time,"  \
+    " CASE WHEN stat_state NOT IN ('closed', 'rejected', 'withdrawn',"         \
+    " 'merged') THEN 1 ELSE 0 END AS open,"                                    \
+    " stat_handled AS handled, stat_reworked AS reworked,"                     \
+    " CASE WHEN stat_state = 'closed' AND stat_rating IS NOT NULL"             \
+    " THEN 1 ELSE 0 END AS rated,"                                             \
+    " CASE WHEN stat_state = 'closed' AND stat_rating = 'satisfied'"           \
+    " THEN 1 ELSE 0 END AS satisfied,"                                         \
+    " CASE WHEN stat_state = 'closed' AND stat_rating = 'basically_satisfied'" \
+    " THEN 1 ELSE 0 END AS basically_satisfied,"                               \
+    " CASE WHEN stat_state = 'closed' AND stat_rating = 'unsatisfied'"         \
+    " THEN 1 ELSE 0 END AS unsatisfied,"                                       \
+    " CASE WHEN stat_state = 'closed'"                                         \
+    " THEN COALESCE(stat_closed_at - reported_at, 0) ELSE 0 END"               \
+    " AS close_seconds"
+#define STATS_SUMS                                                             \
+    " SUM(reported), SUM(withdrawn), SUM(merged), SUM(rejected), SUM(closed)," \
+    " SUM(closed_on_time), SUM(open), SUM(handled), SUM(reworked),"            \
+    " SUM(rated), SUM(satisfied), SUM(basically_satisfied),"                   \
+    " SUM(unsatisfied), SUM(close_seconds)"
+#define STATS_OPEN                                                             \
+    "stat_state NOT IN ('closed', 'rejected', 'withdrawn', 'merged')"          \
+    " AND stat_due_at IS NOT NULL"
+#define PG_FOLLOW(id)                                                          \
+    "UPDATE cases SET stat_state = (SELECT to_state FROM events e"             \
+    " WHERE e.case_id = cases.id ORDER BY e.seq DESC LIMIT 1),"                \
+    " stat_due_at = (SELECT due_at FROM events e WHERE e.case_id = cases.id"   \
+    " AND e.due_at IS NOT NULL ORDER BY e.seq DESC LIMIT 1),"                  \
+    " stat_closed_at = (SELECT at FROM events e WHERE e.case_id = cases.id"    \
+    " AND e.to_state = 'closed' AND COALESCE(e.from_state, '') <> 'closed'"    \
+    " ORDER BY e.seq DESC LIMIT 1),"                                           \
+    " stat_rating = (SELECT rating FROM events e WHERE e.case_id = cases.id"   \
+    " AND e.action IN ('rate', 'reopen') ORDER BY e.seq DESC LIMIT 1),"        \
+    " stat_handled = CASE WHEN EXISTS (SELECT 1 FROM events e"                 \
+    " WHERE e.case_id = cases.id AND e.action IN ('handle', 'self_handle'))"   \
+    " THEN 1 ELSE 0 END,"                                                      \
+    " stat_reworked = CASE WHEN EXISTS (SELECT 1 FROM events e"                \
+    " WHERE e.case_id = cases.id AND e.action = 'rework') THEN 1 ELSE 0 END"   \
+    " WHERE " id
+#define PG_ADD(table, key, sign, id)                                           \
+    "INSERT INTO " table " SELECT " key "," sign "reported," sign              \
+    "withdrawn," sign "merged," sign "rejected," sign "closed," sign           \
+    "closed_on_time," sign "open," sign "handled," sign "reworked," sign       \
+    "rated," sign "satisfied," sign "basically_satisfied," sign                \
+    "unsatisfied," sign "close_seconds FROM stats_cases WHERE id = " id        \
+    " ON CONFLICT (" key ") DO UPDATE SET"                                     \
+    " reported = " table ".reported + excluded.reported,"                      \
+    " withdrawn = " table ".withdrawn + excluded.withdrawn,"                   \
+    " merged = " table ".merged + excluded.merged,"                            \
+    " rejected = " table ".rejected + excluded.rejected,"                      \
+    " closed = " table ".closed + excluded.closed,"                            \
+    " closed_on_time = " table ".closed_on_time + excluded.closed_on_time,"    \
+    " open = " table ".open + excluded.open,"                                  \
+    " handled = " table ".handled + excluded.handled,"                         \
+    " reworked = " table ".reworked + excluded.reworked,"                      \
+    " rated = " table ".rated + excluded.rated,"                               \
+    " satisfied = " table ".satisfied + excluded.satisfied,"                   \
+    " basically_satisfied = " table ".basically_satisfied"                     \
+    " + excluded.basically_satisfied,"                                         \
+    " unsatisfied = " table ".unsatisfied + excluded.unsatisfied,"             \
+    " close_seconds = " table ".close_seconds + excluded.close_seconds;"
+#define PG_DAY_KEY   "area_path, category_code, unit_id, day"
+#define PG_MONTH_KEY "street_path, big_class, month"
+#define PG_BOTH(sign, id)                                                      \
+    PG_ADD("stats_month", PG_MONTH_KEY, sign, id)                              \
+    PG_ADD("stats_day", PG_DAY_KEY, sign, id)
+#define PG_CHANGED                                                             \
+    " OF stat_state, stat_due_at, stat_closed_at, stat_rating, stat_handled,"  \
+    " stat_reworked, area_path, category_code, unit_id, reported_at ON cases"  \
+    " FOR EACH ROW WHEN (OLD.stat_state IS DISTINCT FROM NEW.stat_state"       \
+    " OR OLD.stat_due_at IS DISTINCT FROM NEW.stat_due_at"                     \
+    " OR OLD.stat_closed_at IS DISTINCT FROM NEW.stat_closed_at"               \
+    " OR OLD.stat_rating IS DISTINCT FROM NEW.stat_rating"                     \
+    " OR OLD.stat_handled IS DISTINCT FROM NEW.stat_handled"                   \
+    " OR OLD.stat_reworked IS DISTINCT FROM NEW.stat_reworked"                 \
+    " OR OLD.area_path IS DISTINCT FROM NEW.area_path"                         \
+    " OR OLD.category_code IS DISTINCT FROM NEW.category_code"                 \
+    " OR OLD.unit_id IS DISTINCT FROM NEW.unit_id"                             \
+    " OR OLD.reported_at IS DISTINCT FROM NEW.reported_at)"
+#define PG_PART(n)    "length(split_part(area_path, '/', " n "))"
+#define PG_FOLLOW_ALL PG_FOLLOW("true")
+#define PG_FOLLOW_NEW PG_FOLLOW("id = NEW.case_id")
+#define PG_FOLLOW_OLD PG_FOLLOW("id = OLD.case_id")
+#define PG_TAKE_OLD   PG_BOTH("-", "OLD.id")
+#define PG_GIVE_NEW   PG_BOTH("", "NEW.id")
+#define PG_PART1      PG_PART("1")
+#define PG_PART2      PG_PART("2")
+#define PG_PART3      PG_PART("3")
+#define PG_PART4      PG_PART("4")
+#define PG_STREET                                                              \
+    " CASE WHEN length(area_path) - length(replace(area_path, '/', '')) > 4"   \
+    " THEN substr(area_path, 1, " PG_PART1 " + " PG_PART2 " + " PG_PART3       \
+    " + " PG_PART4 " + 4) ELSE area_path END"
+#define PG_V9_FILL                                                             \
+    "CREATE VIEW stats_cases AS SELECT id, area_path," PG_STREET               \
+    " AS street_path, category_code,"                                          \
+    " substr(category_code, 1, 2) AS big_class,"                               \
+    " COALESCE(unit_id, 0) AS unit_id,"                                        \
+    " (reported_at + 28800) / 86400 AS day,"                                   \
+    " CAST(to_char(to_timestamp(reported_at + 28800) AT TIME ZONE 'UTC',"      \
+    " 'YYYYMM') AS BIGINT) AS month,"                                          \
+    " reported_at, stat_state, stat_due_at," STATS_CONTRIB                     \
+    " FROM cases WHERE stat_state IS NOT NULL;"                                \
+    "INSERT INTO stats_day SELECT " PG_DAY_KEY "," STATS_SUMS                  \
+    " FROM stats_cases GROUP BY " PG_DAY_KEY ";"                               \
+    "INSERT INTO stats_month SELECT " PG_MONTH_KEY "," STATS_SUMS              \
+    " FROM stats_cases GROUP BY " PG_MONTH_KEY ";"                             \
+    "CREATE INDEX cases_stat_overdue ON cases(stat_due_at)"                    \
+    " WHERE " STATS_OPEN ";"
+#define PG_V9_TRIGGERS                                                         \
+    "CREATE FUNCTION stats_follow_events() RETURNS trigger"                    \
+    " LANGUAGE plpgsql AS $$ BEGIN"                                            \
+    " IF TG_OP <> 'INSERT' THEN " PG_FOLLOW_OLD "; END IF;"                    \
+    " IF TG_OP <> 'DELETE' THEN " PG_FOLLOW_NEW "; END IF;"                    \
+    " RETURN NULL; END $$;"                                                    \
+    "CREATE TRIGGER stats_events AFTER INSERT OR UPDATE OR DELETE"             \
+    " ON events FOR EACH ROW EXECUTE FUNCTION stats_follow_events();"          \
+    "CREATE FUNCTION stats_take() RETURNS trigger"                             \
+    " LANGUAGE plpgsql AS $$ BEGIN " PG_TAKE_OLD                               \
+    " IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;"                            \
+    " RETURN NEW; END $$;"                                                     \
+    "CREATE FUNCTION stats_give() RETURNS trigger"                             \
+    " LANGUAGE plpgsql AS $$ BEGIN " PG_GIVE_NEW " RETURN NULL; END $$;"       \
+    "CREATE TRIGGER stats_cases_ai AFTER INSERT ON cases FOR EACH ROW"         \
+    " WHEN (NEW.stat_state IS NOT NULL) EXECUTE FUNCTION stats_give();"        \
+    "CREATE TRIGGER stats_cases_bd BEFORE DELETE ON cases FOR EACH ROW"        \
+    " WHEN (OLD.stat_state IS NOT NULL) EXECUTE FUNCTION stats_take();"        \
+    "CREATE TRIGGER stats_cases_bu BEFORE UPDATE" PG_CHANGED                   \
+    " EXECUTE FUNCTION stats_take();"                                          \
+    "CREATE TRIGGER stats_cases_au AFTER UPDATE" PG_CHANGED                    \
+    " EXECUTE FUNCTION stats_give();"
+    /* The statistics kept current (schema.c, migration 9), as on SQLite
+     * (db_sqlite.c): a case's stat_* columns follow its events, the rollups
+     * follow the cases, old contribution out before a change and new one in
+     * after it.  The street is the path cut after its third segment; day and
+     * month are those of the report in Beijing time. */
+    if (version == 9)
+        return PG_FOLLOW_ALL ";" PG_V9_FILL PG_V9_TRIGGERS;
+#undef STATS_CONTRIB
+#undef STATS_SUMS
+#undef STATS_OPEN
+#undef PG_FOLLOW
+#undef PG_ADD
+#undef PG_DAY_KEY
+#undef PG_MONTH_KEY
+#undef PG_BOTH
+#undef PG_CHANGED
+#undef PG_PART
+#undef PG_STREET
+#undef PG_FOLLOW_ALL
+#undef PG_FOLLOW_NEW
+#undef PG_FOLLOW_OLD
+#undef PG_TAKE_OLD
+#undef PG_GIVE_NEW
+#undef PG_PART1
+#undef PG_PART2
+#undef PG_PART3
+#undef PG_PART4
+#undef PG_V9_FILL
+#undef PG_V9_TRIGGERS
     return NULL;
 }
 

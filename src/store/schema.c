@@ -21,6 +21,17 @@
 
 static int migrate_one(struct db *db, size_t i);
 
+/* The counts of a statistics rollup, as struct metric_counts has them
+ * (overdue apart: it changes with the clock, not with the cases). */
+#define STATS_COUNT_COLUMNS                                                    \
+    " reported INTEGER NOT NULL, withdrawn INTEGER NOT NULL,"                  \
+    " merged INTEGER NOT NULL, rejected INTEGER NOT NULL,"                     \
+    " closed INTEGER NOT NULL, closed_on_time INTEGER NOT NULL,"               \
+    " open INTEGER NOT NULL, handled INTEGER NOT NULL,"                        \
+    " reworked INTEGER NOT NULL, rated INTEGER NOT NULL,"                      \
+    " satisfied INTEGER NOT NULL, basically_satisfied INTEGER NOT NULL,"       \
+    " unsatisfied INTEGER NOT NULL, close_seconds INTEGER NOT NULL"
+
 static const char *const migrations[] = {
     /* 1: areas, units, categories, people, cases and their history. */
     "CREATE TABLE areas ("
@@ -260,9 +271,31 @@ static const char *const migrations[] = {
     " WHERE cases.id = open311_requests.case_id);"
     "UPDATE open311_updates SET city_code = (SELECT city_code FROM cases"
     " WHERE cases.id = open311_updates.case_id);",
-    /* 9: reserved (a change made alongside version 10). */
-    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY,"
-    " applied_at INTEGER);",
+    /* 9: the current figures kept as they change, so that the statistics
+     * of now need not replay every case's history (docs/architecture.md,
+     * "Statistics").  A case carries what its events say of it (stat_*:
+     * the state of its last event, the deadline of the last event that
+     * set one, the last move into closed, the rating of the last rate or
+     * reopen, whether it was ever fed back or sent back), and its counts
+     * are added up per area, category, unit and day of report, and per
+     * street, big class and month.  The dialects fill them and keep them
+     * right with triggers (db_dialect_schema_extra). */
+    "ALTER TABLE cases ADD COLUMN stat_state TEXT;"
+    "ALTER TABLE cases ADD COLUMN stat_due_at INTEGER;"
+    "ALTER TABLE cases ADD COLUMN stat_closed_at INTEGER;"
+    "ALTER TABLE cases ADD COLUMN stat_rating TEXT;"
+    "ALTER TABLE cases ADD COLUMN stat_handled INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE cases ADD COLUMN stat_reworked INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE stats_day ("
+    " area_path TEXT NOT NULL, category_code TEXT NOT NULL,"
+    " unit_id INTEGER NOT NULL, day INTEGER NOT NULL," STATS_COUNT_COLUMNS ","
+    " PRIMARY KEY (area_path, category_code, unit_id, day)"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE TABLE stats_month ("
+    " street_path TEXT NOT NULL, big_class TEXT NOT NULL,"
+    " month INTEGER NOT NULL," STATS_COUNT_COLUMNS ","
+    " PRIMARY KEY (street_path, big_class, month)"
+    ") STRICT, WITHOUT ROWID;",
     /* 10: lists that read one page of an index instead of sorting every
      * case that matches (store_case_list): a state's queue by deadline
      * (cases without one last, then by number), every case by deadline,
