@@ -894,7 +894,7 @@ pg_schema_extra(int version)
     " unsatisfied = " table ".unsatisfied + excluded.unsatisfied,"             \
     " close_seconds = " table ".close_seconds + excluded.close_seconds;"
 #define PG_DAY_KEY   "area_path, category_code, unit_id, day"
-#define PG_MONTH_KEY "street_path, big_class, month"
+#define PG_MONTH_KEY "street_path, big_class, unit_id, month"
 #define PG_BOTH(sign, id)                                                      \
     PG_ADD("stats_month", PG_MONTH_KEY, sign, id)                              \
     PG_ADD("stats_day", PG_DAY_KEY, sign, id)
@@ -939,8 +939,8 @@ pg_schema_extra(int version)
     " FROM stats_cases GROUP BY " PG_DAY_KEY ";"                               \
     "INSERT INTO stats_month SELECT " PG_MONTH_KEY "," STATS_SUMS              \
     " FROM stats_cases GROUP BY " PG_MONTH_KEY ";"                             \
-    "CREATE INDEX cases_stat_overdue ON cases(stat_due_at)"                    \
-    " WHERE " STATS_OPEN ";"
+    "CREATE INDEX cases_stat_overdue ON cases(stat_due_at, stat_state,"        \
+    " area_path, category_code, unit_id, reported_at) WHERE " STATS_OPEN ";"
 #define PG_V9_TRIGGERS                                                         \
     "CREATE FUNCTION stats_follow_events() RETURNS trigger"                    \
     " LANGUAGE plpgsql AS $$ BEGIN"                                            \

@@ -840,7 +840,7 @@ lite_schema_extra(int version)
     " unsatisfied = " table ".unsatisfied + excluded.unsatisfied,"             \
     " close_seconds = " table ".close_seconds + excluded.close_seconds;"
 #define LITE_DAY_KEY   "area_path, category_code, unit_id, day"
-#define LITE_MONTH_KEY "street_path, big_class, month"
+#define LITE_MONTH_KEY "street_path, big_class, unit_id, month"
 #define LITE_BOTH(sign, id)                                                    \
     LITE_ADD("stats_month", LITE_MONTH_KEY, sign, id)                          \
     LITE_ADD("stats_day", LITE_DAY_KEY, sign, id)
@@ -880,8 +880,8 @@ lite_schema_extra(int version)
     " FROM stats_cases GROUP BY " LITE_DAY_KEY ";"                             \
     "INSERT INTO stats_month SELECT " LITE_MONTH_KEY "," STATS_SUMS            \
     " FROM stats_cases GROUP BY " LITE_MONTH_KEY ";"                           \
-    "CREATE INDEX cases_stat_overdue ON cases(stat_due_at)"                    \
-    " WHERE " STATS_OPEN ";"
+    "CREATE INDEX cases_stat_overdue ON cases(stat_due_at, stat_state,"        \
+    " area_path, category_code, unit_id, reported_at) WHERE " STATS_OPEN ";"
 #define LITE_V9_TRIGGERS                                                       \
     "CREATE TRIGGER stats_events_ai AFTER INSERT ON events"                    \
     " BEGIN " LITE_FOLLOW_NEW "; END;"                                         \

@@ -278,7 +278,7 @@ static const char *const migrations[] = {
      * set one, the last move into closed, the rating of the last rate or
      * reopen, whether it was ever fed back or sent back), and its counts
      * are added up per area, category, unit and day of report, and per
-     * street, big class and month.  The dialects fill them and keep them
+     * street, big class, unit and month.  The dialects fill them and keep them
      * right with triggers (db_dialect_schema_extra). */
     "ALTER TABLE cases ADD COLUMN stat_state TEXT;"
     "ALTER TABLE cases ADD COLUMN stat_due_at INTEGER;"
@@ -293,8 +293,8 @@ static const char *const migrations[] = {
     ") STRICT, WITHOUT ROWID;"
     "CREATE TABLE stats_month ("
     " street_path TEXT NOT NULL, big_class TEXT NOT NULL,"
-    " month INTEGER NOT NULL," STATS_COUNT_COLUMNS ","
-    " PRIMARY KEY (street_path, big_class, month)"
+    " unit_id INTEGER NOT NULL, month INTEGER NOT NULL," STATS_COUNT_COLUMNS
+    ", PRIMARY KEY (street_path, big_class, unit_id, month)"
     ") STRICT, WITHOUT ROWID;",
     /* 10: lists that read one page of an index instead of sorting every
      * case that matches (store_case_list): a state's queue by deadline

@@ -123,7 +123,8 @@
     " AS close_seconds"
 
 /* The open cases with a deadline, as the partial index cases_stat_overdue
- * names them (the planner uses it only for these very words). */
+ * names them (the planner uses it only for these very words); the index
+ * holds every column the count of the overdue reads. */
 #define OPEN_WITH_DUE                                                          \
     "stat_state NOT IN ('closed', 'rejected', 'withdrawn', 'merged')"          \
     " AND stat_due_at IS NOT NULL"
@@ -243,7 +244,7 @@ slashes(const char *s)
  * Whether stats_month holds what the question needs: an area at street
  * level or above (strictly above when grouped by area, whose groups are
  * the next level down), a category of at most a big class (none when
- * grouped by category, whose groups are then the big classes), no unit.
+ * grouped by category, whose groups are then the big classes).
  */
 static bool
 months_serve(const struct stats_query *q, const char *by)
@@ -252,8 +253,6 @@ months_serve(const struct stats_query *q, const char *by)
     int depth = q->area_path ? slashes(q->area_path) : 1;
     size_t len = q->area_path ? strlen(q->area_path) : 1;
 
-    if (q->unit_id != 0 || (by && strcmp(by, "unit") == 0))
-        return false;
     if (q->area_path && (len == 0 || q->area_path[len - 1] != '/'))
         return false;
     if (depth > STREET_SLASHES ||
@@ -494,7 +493,7 @@ stats_rollups(struct db *db, const struct stats_query *q, const char *by,
                    " AS grp," ROLLUP_SUMS " FROM stats_month"
                    " WHERE month >= ?15 AND month < ?16",
                    "0");
-        part_filters(&sql, "street_path", "big_class", false);
+        part_filters(&sql, "street_path", "big_class", true);
     }
     buf_puts(&sql, ") parts");
     if (by)

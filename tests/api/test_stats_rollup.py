@@ -191,14 +191,14 @@ def test_rollups_equal_a_count_of_the_cases(town):
     kept = ("SELECT area_path, category_code, unit_id, day, reported,"
             " closed, open, rated, close_seconds FROM stats_day"
             " WHERE reported + withdrawn + merged > 0 ORDER BY 1, 2, 3, 4")
-    month = ("SELECT street_path, big_class, month, SUM(reported),"
+    month = ("SELECT street_path, big_class, unit_id, month, SUM(reported),"
              " SUM(withdrawn), SUM(handled), SUM(reworked)"
-             " FROM stats_cases GROUP BY street_path, big_class, month"
-             " ORDER BY 1, 2, 3")
-    kept_month = ("SELECT street_path, big_class, month, reported,"
+             " FROM stats_cases GROUP BY street_path, big_class, unit_id,"
+             " month ORDER BY 1, 2, 3, 4")
+    kept_month = ("SELECT street_path, big_class, unit_id, month, reported,"
                   " withdrawn, handled, reworked FROM stats_month"
                   " WHERE reported + withdrawn + merged > 0"
-                  " ORDER BY 1, 2, 3")
+                  " ORDER BY 1, 2, 3, 4")
     with connect(api.srv.db, readonly=True) as c:
         counted = [tuple(r) for r in c.execute(day).fetchall()]
         assert counted == [tuple(r) for r in c.execute(kept).fetchall()]
