@@ -416,6 +416,10 @@ rollups_serve(struct db *db, const struct stats_query *q)
                       "SELECT COALESCE(MAX(reported_at), 0) FROM cases",
                       (const char *)NULL) != CG_OK)
         return false;
+    /* Days are cut by SQL's integer division, which rounds towards zero:
+     * a period bound before 1970 would not fall on the days it says. */
+    if (q->from < 0 || q->to < 0)
+        return false;
     return q->as_of >= last_event && q->as_of >= last_report;
 }
 

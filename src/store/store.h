@@ -334,8 +334,10 @@ typedef int (*stats_row_cb)(const char *key, const struct metric_counts *c,
                             void *ctx);
 
 /*
- * Counts as they stood at q->as_of, replayed from the event history, so a
- * figure for a past moment is the figure that was true then.  With by NULL
+ * Counts as they stood at q->as_of, so a figure for a past moment is the
+ * figure that was true then: from the rollups the database keeps when no
+ * event or report comes after the moment, else replayed from the event
+ * history (the same figures, slower).  With by NULL
  * the callback runs once with key "".  Otherwise once per group: by "area"
  * (the child areas of q->area_path), "category" (big classes, or the small
  * classes of q->category when it is a big class), or "unit" (the unit id).
