@@ -939,6 +939,10 @@ pg_schema_extra(int version)
     " FROM stats_cases GROUP BY " PG_DAY_KEY ";"                               \
     "INSERT INTO stats_month SELECT " PG_MONTH_KEY "," STATS_SUMS              \
     " FROM stats_cases GROUP BY " PG_MONTH_KEY ";"                             \
+    "CREATE INDEX stats_day_day ON stats_day(day);"                            \
+    "CREATE INDEX stats_day_category ON stats_day"                             \
+    " (category_code COLLATE \"C\", day);"                                     \
+    "CREATE INDEX stats_day_area ON stats_day(area_path COLLATE \"C\", day);"  \
     "CREATE INDEX cases_stat_overdue ON cases(stat_due_at, stat_state,"        \
     " area_path, category_code, unit_id, reported_at) WHERE " STATS_OPEN ";"
 #define PG_V9_TRIGGERS                                                         \

@@ -129,6 +129,9 @@
     "stat_state NOT IN ('closed', 'rejected', 'withdrawn', 'merged')"          \
     " AND stat_due_at IS NOT NULL"
 
+/* The longest filter made into a range of keys. */
+#define PREFIX_LEN 512
+
 /* A range [lo, hi) of days, months or seconds; hi <= lo is empty. */
 struct span {
     int64_t lo, hi;
@@ -140,6 +143,9 @@ struct plan {
     struct span cases[2];
     struct span days[2];
     struct span months;
+    /* The area and category filters as ranges of stats_day's keys in
+     * byte order, so that an index finds the rows ("" when not). */
+    char area_hi[PREFIX_LEN], category_hi[PREFIX_LEN];
 };
 
 static void counts_from_row(struct db_stmt *st, int first,
@@ -153,6 +159,11 @@ static int slashes(const char *s);
 static bool months_serve(const struct stats_query *q, const char *by);
 static void plan_period(const struct stats_query *q, bool months,
                         struct plan *p);
+static void prefix_end(const char *prefix, bool (*last_ok)(char), char *out);
+static bool ends_in_slash(char c);
+static bool is_code_char(char c);
+static void day_filters(struct db *db, struct buf *sql, const struct plan *p,
+                        int i);
 static int group_expr(struct db *db, struct buf *sql, const char *by,
                       const char *path, const char *category);
 static void part_filters(struct buf *sql, const char *path,
@@ -274,6 +285,8 @@ plan_period(const struct stats_query *q, bool months, struct plan *p)
     int64_t dlo = INT64_MIN, dhi = INT64_MAX, mlo, mhi;
 
     memset(p, 0, sizeof(*p));
+    prefix_end(q->area_path, ends_in_slash, p->area_hi);
+    prefix_end(q->category, is_code_char, p->category_hi);
     if (q->from) {
         dlo = day_of(q->from);
         if (day_start(dlo) < q->from)
@@ -310,6 +323,66 @@ plan_period(const struct stats_query *q, bool months, struct plan *p)
     p->days[0].hi = mlo == INT64_MIN ? dlo : month_first_day(mlo);
     p->days[1].lo = mhi == INT64_MAX ? dhi : month_first_day(mhi);
     p->days[1].hi = dhi;
+}
+
+static bool
+ends_in_slash(char c)
+{
+    return c == '/';
+}
+
+static bool
+is_code_char(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+           (c >= 'a' && c <= 'z');
+}
+
+/*
+ * The first string after every string that begins with prefix, in byte
+ * order: the prefix with its last byte one higher ("/a/b/" -> "/a/b0").
+ * Exactly the strings in [prefix, out) begin with it.  Left empty when the
+ * last character is not one whose successor is plain ASCII.
+ */
+static void
+prefix_end(const char *prefix, bool (*last_ok)(char), char *out)
+{
+    size_t n = prefix ? strlen(prefix) : 0;
+
+    out[0] = '\0';
+    if (n == 0 || n >= PREFIX_LEN || !last_ok(prefix[n - 1]))
+        return;
+    memcpy(out, prefix, n + 1);
+    out[n - 1]++;
+}
+
+/*
+ * The conditions on stats_day's part i besides the filters: its days, and
+ * the area and category as key ranges (byte order: PostgreSQL compares in
+ * the "C" collation, which its indexes of the table use).  The one most
+ * likely to narrow the rows is left to an index; a unary plus keeps
+ * SQLite's planner, which has no statistics, off the others (PostgreSQL's
+ * has them, and has no unary plus for text).
+ */
+static void
+day_filters(struct db *db, struct buf *sql, const struct plan *p, int i)
+{
+    bool pg = strcmp(db_dialect_strpos(db), "strpos") == 0;
+    const char *c = pg ? " COLLATE \"C\"" : "";
+    bool area = p->area_hi[0] != '\0', cat = p->category_hi[0] != '\0';
+    bool bounded = p->days[i].lo != INT64_MIN || p->days[i].hi != INT64_MAX;
+    const char *plus = !pg && (area || cat || !bounded) ? "+" : "";
+    const char *cat_plus = !pg && area ? "+" : "";
+
+    buf_printf(sql, " WHERE %sday >= ?%d AND %sday < ?%d", plus, 11 + 2 * i,
+               plus, 12 + 2 * i);
+    if (area)
+        buf_printf(sql, " AND area_path%s >= ?2 AND area_path%s < ?17", c, c);
+    if (cat)
+        buf_printf(sql,
+                   " AND %scategory_code%s >= ?3"
+                   " AND %scategory_code%s < ?18",
+                   cat_plus, c, cat_plus, c);
 }
 
 /* The group of a row, from the given path and category columns; the same
@@ -385,6 +458,8 @@ run_rows(struct db *db, const char *sql, const struct stats_query *q,
         db_bind_int(st, 14, p->days[1].hi);
         db_bind_int(st, 15, p->months.lo);
         db_bind_int(st, 16, p->months.hi);
+        db_bind_text(st, 17, p->area_hi);
+        db_bind_text(st, 18, p->category_hi);
     }
     while ((rc = db_step(st)) == DB_ROW) {
         if (!by && db_col_null(st, 1)) {
@@ -484,10 +559,8 @@ stats_rollups(struct db *db, const struct stats_query *q, const char *by,
             continue;
         buf_puts(&sql, " UNION ALL SELECT ");
         rc = group_expr(db, &sql, by, "area_path", "category_code");
-        buf_printf(&sql,
-                   " AS grp," ROLLUP_SUMS " FROM stats_day"
-                   " WHERE day >= ?%d AND day < ?%d",
-                   "0", 11 + 2 * i, 12 + 2 * i);
+        buf_printf(&sql, " AS grp," ROLLUP_SUMS " FROM stats_day", "0");
+        day_filters(db, &sql, &p, i);
         part_filters(&sql, "area_path", "category_code", true);
     }
     if (rc == CG_OK && p.months.hi > p.months.lo) {
