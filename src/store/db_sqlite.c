@@ -880,7 +880,6 @@ lite_schema_extra(int version)
     " FROM stats_cases GROUP BY " LITE_DAY_KEY ";"                             \
     "INSERT INTO stats_month SELECT " LITE_MONTH_KEY "," STATS_SUMS            \
     " FROM stats_cases GROUP BY " LITE_MONTH_KEY ";"                           \
-    "CREATE INDEX stats_day_day ON stats_day(day);"                            \
     "CREATE INDEX stats_day_category ON stats_day(category_code, day);"        \
     "CREATE INDEX cases_stat_overdue ON cases(stat_due_at, stat_state,"        \
     " area_path, category_code, unit_id, reported_at) WHERE " STATS_OPEN ";"
