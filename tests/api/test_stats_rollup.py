@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import (Api, City, Server, connect, make_case, make_demo,
-                      start_server, stop_server)
+from conftest import (DB_URL, Api, City, Server, connect, make_case,
+                      make_demo, new_db, run, start_server, stop_server)
 
 TZ = timezone(timedelta(hours=8))
 # A report far ahead: while it is in the database, every moment before it
@@ -206,3 +206,36 @@ def test_rollups_equal_a_count_of_the_cases(town):
         counted = [tuple(r) for r in c.execute(month).fetchall()]
         assert counted == [tuple(r) for r in
                            c.execute(kept_month).fetchall()]
+
+
+@pytest.mark.skipif(not DB_URL,
+                    reason="the copy goes into PostgreSQL (CIVICGRID_DB_URL)")
+def test_a_copy_into_postgresql_keeps_the_rollups():
+    """`migrate --from --to` copies the cases and their events; the
+    target's triggers rebuild the rollups, row for row the source's."""
+    tmp = tempfile.mkdtemp(prefix="civicgrid-rollup-copy-")
+    try:
+        src = os.path.join(tmp, "center.db")
+        blobs = os.path.join(tmp, "blobs")
+        r = run(["demo", "--db", src, "--blob-dir", blobs])
+        assert r.returncode == 0, r.stderr
+        target = new_db(tmp)
+        r = run(["migrate", "--from", src, "--to", target, "--blob-dir",
+                 blobs, "--to-blob-dir", os.path.join(tmp, "moved")])
+        assert r.returncode == 0, r.stdout + r.stderr
+        for table, key in (("stats_day", "area_path, category_code, unit_id,"
+                                         " day"),
+                           ("stats_month", "street_path, big_class,"
+                                           " unit_id, month")):
+            q = ("SELECT %s, reported, withdrawn, merged, rejected, closed,"
+                 " closed_on_time, open, handled, reworked, rated,"
+                 " satisfied, basically_satisfied, unsatisfied,"
+                 " close_seconds FROM %s"
+                 " WHERE reported + withdrawn + merged > 0" % (key, table))
+            with connect(src, readonly=True) as c:
+                a = sorted(tuple(r) for r in c.execute(q).fetchall())
+            b = sorted(tuple(r) for r in connect(target).execute(q).fetchall())
+            assert a, "nothing in %s" % table
+            assert a == b, table
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
