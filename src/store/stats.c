@@ -8,7 +8,7 @@
  * Replaying every case's events costs seconds at a million cases, so the
  * figures of now come from the rollups instead (schema.c, migration 9):
  * counts kept per area, category, unit and day of report (stats_day) and
- * per street, big class and month (stats_month) by triggers, from the
+ * per street, big class, unit and month (stats_month) by triggers, from the
  * same definitions the replay uses.  They are the replay's figures
  * whenever the moment is not before any event or report, which the
  * default "now" is not.  Only "overdue" changes with the clock alone: it
