@@ -185,6 +185,7 @@ struct aside {
     size_t nsql;
     char **fts; /* text indexes to rebuild */
     size_t nfts;
+    bool stats; /* the statistics' triggers were set aside */
 };
 
 struct load {
@@ -1467,13 +1468,15 @@ aside_add(char ***list, size_t *n, const char *s)
  *   (not those of PRIMARY KEY and UNIQUE constraints): an index is
  *   derived from its table alone, and building it again gives the same
  *   index;
- * - of the triggers that fire on INSERT into those tables, only those
- *   that write nothing but a text index (FTS5) over the cases, which is
- *   rebuilt from the cases with its 'rebuild' command.
+ * - of the triggers that fire on INSERT into those tables, those that
+ *   write nothing but a text index (FTS5) over the cases, which is
+ *   rebuilt from the cases with its 'rebuild' command;
+ * - the triggers of the statistics (named stats_*, schema version 9),
+ *   whose columns and tables are made again by the schema's own rebuild
+ *   statements (db_dialect_schema_rebuild).
  *
- * Any other trigger, such as one that keeps a table of counts up to
- * date, stays and fires row by row: setting it aside would leave its
- * table wrong, since nothing here knows how to rebuild it.
+ * Any other trigger stays and fires row by row: setting it aside would
+ * leave what it keeps wrong, since nothing here knows how to rebuild it.
  */
 static int
 set_aside(struct load *L)
@@ -1511,7 +1514,12 @@ set_aside(struct load *L)
         const char *type = db_col_text(st, 0), *sql = db_col_text(st, 2);
 
         if (strcmp(type, "trigger") == 0 &&
-            (!trigger_rebuildable(sql, fts, nfts, &on_insert) || !on_insert))
+            strncmp(db_col_text(st, 1), "stats_", 6) == 0 &&
+            db_dialect_schema_rebuild(L->db, 9))
+            a->stats = true;
+        else if (strcmp(type, "trigger") == 0 &&
+                 (!trigger_rebuildable(sql, fts, nfts, &on_insert) ||
+                  !on_insert))
             continue;
         if ((rc = aside_add(&names, &nnames, db_col_text(st, 1))) != CG_OK ||
             (rc = aside_add(&a->sql, &a->nsql, sql)) != CG_OK)
@@ -1542,8 +1550,9 @@ out:
     return rc;
 }
 
-/* After the rows are in: the text indexes filled from the cases, then
- * the indexes and triggers as they were, in the schema's order. */
+/* After the rows are in: the text indexes filled from the cases and the
+ * statistics from the cases and events, then the indexes and triggers as
+ * they were, in the schema's order. */
 static int
 put_back(struct load *L)
 {
@@ -1558,6 +1567,8 @@ put_back(struct load *L)
                 a->fts[i]);
         rc = db_exec(L->db, sql);
     }
+    if (rc == CG_OK && a->stats)
+        rc = db_exec(L->db, db_dialect_schema_rebuild(L->db, 9));
     for (i = 0; rc == CG_OK && i < a->nsql; i++)
         rc = db_exec(L->db, a->sql[i]);
     return rc;

@@ -94,6 +94,10 @@ char *db_dialect_ddl(struct db *db, const char *sql);
 /* What schema version `version` needs beyond its shared DDL (the text
  * search of cases, say), or NULL. */
 const char *db_dialect_schema_extra(struct db *db, int version);
+/* The statements that make again, from the rows they are derived from,
+ * the tables schema version `version` keeps current with triggers; for a
+ * writer that set those triggers aside.  NULL when there are none. */
+const char *db_dialect_schema_rebuild(struct db *db, int version);
 /* The name of the function (haystack, needle) that answers the 1-based
  * position of needle in haystack, 0 when absent: instr or strpos. */
 const char *db_dialect_strpos(struct db *db);

@@ -119,6 +119,7 @@ static int64_t pg_last_id(struct db *db);
 static int pg_changes(struct db *db);
 static char *pg_ddl(const char *sql);
 static const char *pg_schema_extra(int version);
+static const char *pg_schema_rebuild(int version);
 static int pg_search(struct buf *sql, const char *alias, const char *q);
 static int pg_search_bind(struct db_stmt *st, int i, const char *q);
 
@@ -151,6 +152,7 @@ static const struct db_ops pg_ops = {
     .changes = pg_changes,
     .ddl = pg_ddl,
     .schema_extra = pg_schema_extra,
+    .schema_rebuild = pg_schema_rebuild,
     .strpos = "strpos",
     .search = pg_search,
     .search_bind = pg_search_bind,
@@ -925,6 +927,11 @@ pg_schema_extra(int version)
     " CASE WHEN length(area_path) - length(replace(area_path, '/', '')) > 4"   \
     " THEN substr(area_path, 1, " PG_PART1 " + " PG_PART2 " + " PG_PART3       \
     " + " PG_PART4 " + 4) ELSE area_path END"
+#define PG_V9_SUMS                                                             \
+    "INSERT INTO stats_day SELECT " PG_DAY_KEY "," STATS_SUMS                  \
+    " FROM stats_cases GROUP BY " PG_DAY_KEY ";"                               \
+    "INSERT INTO stats_month SELECT " PG_MONTH_KEY "," STATS_SUMS              \
+    " FROM stats_cases GROUP BY " PG_MONTH_KEY ";"
 #define PG_V9_FILL                                                             \
     "CREATE VIEW stats_cases AS SELECT id, area_path," PG_STREET               \
     " AS street_path, category_code,"                                          \
@@ -934,11 +941,7 @@ pg_schema_extra(int version)
     " CAST(to_char(to_timestamp(reported_at + 28800) AT TIME ZONE 'UTC',"      \
     " 'YYYYMM') AS BIGINT) AS month,"                                          \
     " reported_at, stat_state, stat_due_at," STATS_CONTRIB                     \
-    " FROM cases WHERE stat_state IS NOT NULL;"                                \
-    "INSERT INTO stats_day SELECT " PG_DAY_KEY "," STATS_SUMS                  \
-    " FROM stats_cases GROUP BY " PG_DAY_KEY ";"                               \
-    "INSERT INTO stats_month SELECT " PG_MONTH_KEY "," STATS_SUMS              \
-    " FROM stats_cases GROUP BY " PG_MONTH_KEY ";"                             \
+    " FROM cases WHERE stat_state IS NOT NULL;" PG_V9_SUMS                     \
     "CREATE INDEX stats_day_day ON stats_day(day);"                            \
     "CREATE INDEX stats_day_category ON stats_day"                             \
     " (category_code COLLATE \"C\", day);"                                     \
@@ -974,6 +977,21 @@ pg_schema_extra(int version)
      * month are those of the report in Beijing time. */
     if (version == 9)
         return PG_FOLLOW_ALL ";" PG_V9_FILL PG_V9_TRIGGERS;
+    return NULL;
+}
+
+/* What the rebuild of version 9's statistics takes, for a writer that
+ * loaded rows without their triggers (the demo's bulk load): the cases'
+ * stat_* columns followed from their events, the rollups added up again. */
+static const char *
+pg_schema_rebuild(int version)
+{
+    if (version == 9)
+        return PG_FOLLOW_ALL
+            ";"
+            "DELETE FROM stats_day; DELETE FROM stats_month;" PG_V9_SUMS;
+    return NULL;
+}
 #undef STATS_CONTRIB
 #undef STATS_SUMS
 #undef STATS_OPEN
@@ -995,9 +1013,8 @@ pg_schema_extra(int version)
 #undef PG_PART3
 #undef PG_PART4
 #undef PG_V9_FILL
+#undef PG_V9_SUMS
 #undef PG_V9_TRIGGERS
-    return NULL;
-}
 
 /* As SQLite's search, a subquery of the matching ids: three characters or
  * more ignore case, shorter ones do not. */

@@ -118,6 +118,7 @@ static int64_t lite_last_id(struct db *db);
 static int lite_changes(struct db *db);
 static char *lite_ddl(const char *sql);
 static const char *lite_schema_extra(int version);
+static const char *lite_schema_rebuild(int version);
 static int lite_search(struct buf *sql, const char *alias, const char *q);
 static int lite_search_bind(struct db_stmt *st, int i, const char *q);
 static int lite_search_register(sqlite3 *h);
@@ -166,6 +167,7 @@ static const struct db_ops lite_ops = {
     .changes = lite_changes,
     .ddl = lite_ddl,
     .schema_extra = lite_schema_extra,
+    .schema_rebuild = lite_schema_rebuild,
     .strpos = "instr",
     .search = lite_search,
     .search_bind = lite_search_bind,
@@ -867,6 +869,11 @@ lite_schema_extra(int version)
 #define LITE_STREET                                                            \
     " CASE WHEN length(area_path) - length(replace(area_path, '/', '')) > 4"   \
     " THEN substr(area_path, 1, " LITE_S4_PATH ") ELSE area_path END"
+#define LITE_V9_SUMS                                                           \
+    "INSERT INTO stats_day SELECT " LITE_DAY_KEY "," STATS_SUMS                \
+    " FROM stats_cases GROUP BY " LITE_DAY_KEY ";"                             \
+    "INSERT INTO stats_month SELECT " LITE_MONTH_KEY "," STATS_SUMS            \
+    " FROM stats_cases GROUP BY " LITE_MONTH_KEY ";"
 #define LITE_V9_FILL                                                           \
     "CREATE VIEW stats_cases AS SELECT id, area_path," LITE_STREET             \
     " AS street_path, category_code,"                                          \
@@ -875,11 +882,7 @@ lite_schema_extra(int version)
     " (reported_at + 28800) / 86400 AS day,"                                   \
     " CAST(strftime('%Y%m', reported_at + 28800, 'unixepoch') AS INTEGER)"     \
     " AS month, reported_at, stat_state, stat_due_at," STATS_CONTRIB           \
-    " FROM cases WHERE stat_state IS NOT NULL;"                                \
-    "INSERT INTO stats_day SELECT " LITE_DAY_KEY "," STATS_SUMS                \
-    " FROM stats_cases GROUP BY " LITE_DAY_KEY ";"                             \
-    "INSERT INTO stats_month SELECT " LITE_MONTH_KEY "," STATS_SUMS            \
-    " FROM stats_cases GROUP BY " LITE_MONTH_KEY ";"                           \
+    " FROM cases WHERE stat_state IS NOT NULL;" LITE_V9_SUMS                   \
     "CREATE INDEX stats_day_category ON stats_day(category_code, day);"        \
     "CREATE INDEX cases_stat_overdue ON cases(stat_due_at, stat_state,"        \
     " area_path, category_code, unit_id, reported_at) WHERE " STATS_OPEN ";"
@@ -907,6 +910,21 @@ lite_schema_extra(int version)
      * in Beijing time (UTC+8, no summer time). */
     if (version == 9)
         return LITE_FOLLOW_ALL ";" LITE_V9_FILL LITE_V9_TRIGGERS;
+    return NULL;
+}
+
+/* What the rebuild of version 9's statistics takes, for a writer that
+ * loaded rows without their triggers (the demo's bulk load): the cases'
+ * stat_* columns followed from their events, the rollups added up again. */
+static const char *
+lite_schema_rebuild(int version)
+{
+    if (version == 9)
+        return LITE_FOLLOW_ALL
+            ";"
+            "DELETE FROM stats_day; DELETE FROM stats_month;" LITE_V9_SUMS;
+    return NULL;
+}
 #undef STATS_CONTRIB
 #undef STATS_SUMS
 #undef STATS_OPEN
@@ -929,9 +947,8 @@ lite_schema_extra(int version)
 #undef LITE_TAKE_OLD
 #undef LITE_GIVE_NEW
 #undef LITE_V9_FILL
+#undef LITE_V9_SUMS
 #undef LITE_V9_TRIGGERS
-    return NULL;
-}
 
 /* The cases holding q, as a subquery with one column id: three characters
  * or more through the trigram index (case ignored), fewer through
