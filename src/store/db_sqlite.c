@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -48,6 +49,12 @@ struct cached {
  * (a checkpoint), as SQLite's own default does; a WAL hook of our own
  * replaces that default. */
 #define CHECKPOINT_FRAMES 1000
+/* A WAL past this size is emptied by a checkpoint that waits for the
+ * readers of its older frames and holds new writers back meanwhile: with
+ * readers always busy a plain checkpoint copies the frames but the WAL
+ * never starts over, and it grew by a gigabyte a minute under a load of
+ * reports, every page lookup searching it. */
+#define WAL_LIMIT ((off_t)64 << 20)
 
 /* The group commit of one database file, shared by its connections in
  * this process. */
@@ -136,6 +143,7 @@ static int wal_sync_wait(struct wal_sync *w);
 static int wal_committed(void *ctx, sqlite3 *h, const char *name, int frames);
 static void wal_checkpoint_soon(struct wal_sync *w);
 static void *wal_checkpointer(void *arg);
+static off_t wal_size(const char *path);
 
 static const struct db_ops lite_ops = {
     .close = lite_close,
@@ -399,6 +407,14 @@ wal_checkpoint_soon(struct wal_sync *w)
     pthread_mutex_unlock(&w->mu);
 }
 
+static off_t
+wal_size(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
 /* Copies the WAL back into the database file whenever commits ask for
  * it, until the last connection to the file closes. */
 static void *
@@ -416,8 +432,13 @@ wal_checkpointer(void *arg)
         sqlite3_close_v2(h);
         h = NULL;
     }
-    if (h)
-        sqlite3_busy_timeout(h, 10000);
+    /* A connection learns that the file is in WAL mode when it first
+     * reads it; until then a checkpoint does nothing. */
+    if (h && (sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
+              sqlite3_exec(h, "PRAGMA journal_mode", NULL, NULL, NULL) !=
+                  SQLITE_OK))
+        log_error("msg=\"cannot read the database to checkpoint\" path=%s",
+                  w->dbfile);
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {
         if (!w->want_checkpoint) {
@@ -427,7 +448,10 @@ wal_checkpointer(void *arg)
         w->want_checkpoint = false;
         pthread_mutex_unlock(&w->mu);
         if (h)
-            sqlite3_wal_checkpoint_v2(h, "main", SQLITE_CHECKPOINT_PASSIVE,
+            sqlite3_wal_checkpoint_v2(h, "main",
+                                      wal_size(w->wal) > WAL_LIMIT
+                                          ? SQLITE_CHECKPOINT_TRUNCATE
+                                          : SQLITE_CHECKPOINT_PASSIVE,
                                       NULL, NULL);
         pthread_mutex_lock(&w->mu);
     }
