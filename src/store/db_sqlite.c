@@ -434,9 +434,9 @@ wal_checkpointer(void *arg)
     }
     /* A connection learns that the file is in WAL mode when it first
      * reads it; until then a checkpoint does nothing. */
-    if (h && (sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
-              sqlite3_exec(h, "PRAGMA journal_mode", NULL, NULL, NULL) !=
-                  SQLITE_OK))
+    if (h &&
+        (sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
+         sqlite3_exec(h, "PRAGMA journal_mode", NULL, NULL, NULL) != SQLITE_OK))
         log_error("msg=\"cannot read the database to checkpoint\" path=%s",
                   w->dbfile);
     pthread_mutex_lock(&w->mu);
