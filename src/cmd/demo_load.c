@@ -1616,8 +1616,11 @@ aside_free(struct aside *a)
 static void
 journal_set(struct db *db, const char *mode, char *was, size_t len)
 {
+    struct timespec pause = {0, 20 * 1000 * 1000};
     struct db_stmt *st;
     char before[16] = "", sql[64];
+    bool done = false;
+    int tries;
 
     if (db_prepare(db, "PRAGMA journal_mode", &st) == CG_OK) {
         if (db_step(st) == DB_ROW && db_col_text(st, 0))
@@ -1625,12 +1628,20 @@ journal_set(struct db *db, const char *mode, char *was, size_t len)
         db_finalize(st);
     }
     str_fmt(sql, sizeof(sql), "PRAGMA journal_mode = %s", mode);
-    if (db_prepare(db, sql, &st) != CG_OK)
-        return;
-    if (db_step(st) == DB_ROW && db_col_text(st, 0) && was &&
-        strcasecmp(db_col_text(st, 0), before) != 0)
+    /* The change needs the file to itself: a checkpoint under way on
+     * another connection is waited for, a few tenths of a second. */
+    for (tries = 0; tries < 50; tries++) {
+        if (db_prepare(db, sql, &st) != CG_OK)
+            return;
+        done = db_step(st) == DB_ROW && db_col_text(st, 0) &&
+               strcasecmp(db_col_text(st, 0), mode) == 0;
+        db_finalize(st);
+        if (done)
+            break;
+        nanosleep(&pause, NULL);
+    }
+    if (done && was && strcasecmp(mode, before) != 0)
         str_copy(was, len, before);
-    db_finalize(st);
 }
 
 int

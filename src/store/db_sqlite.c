@@ -143,6 +143,7 @@ static int wal_sync_wait(struct wal_sync *w);
 static int wal_committed(void *ctx, sqlite3 *h, const char *name, int frames);
 static void wal_checkpoint_soon(struct wal_sync *w);
 static void *wal_checkpointer(void *arg);
+static void wal_checkpoint_once(struct wal_sync *w);
 static off_t wal_size(const char *path);
 
 static const struct db_ops lite_ops = {
@@ -415,30 +416,41 @@ wal_size(const char *path)
     return stat(path, &sb) == 0 ? sb.st_size : 0;
 }
 
+/* One checkpoint, through a connection of its own opened for it: held
+ * open between checkpoints, it would keep a bulk load from taking the
+ * file for itself (demo_load.c). */
+static void
+wal_checkpoint_once(struct wal_sync *w)
+{
+    sqlite3 *h = NULL;
+
+    /* A connection learns that the file is in WAL mode when it first
+     * reads it; until then a checkpoint does nothing. */
+    if (sqlite3_open_v2(w->dbfile, &h,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
+        sqlite3_exec(h, "PRAGMA journal_mode", NULL, NULL, NULL) != SQLITE_OK) {
+        log_error("msg=\"cannot open the database to checkpoint\" path=%s",
+                  w->dbfile);
+        sqlite3_close_v2(h);
+        return;
+    }
+    sqlite3_wal_checkpoint_v2(h, "main",
+                              wal_size(w->wal) > WAL_LIMIT
+                                  ? SQLITE_CHECKPOINT_TRUNCATE
+                                  : SQLITE_CHECKPOINT_PASSIVE,
+                              NULL, NULL);
+    sqlite3_close_v2(h);
+}
+
 /* Copies the WAL back into the database file whenever commits ask for
  * it, until the last connection to the file closes. */
 static void *
 wal_checkpointer(void *arg)
 {
     struct wal_sync *w = arg;
-    sqlite3 *h = NULL;
 
-    if (sqlite3_open_v2(w->dbfile, &h,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
-        log_error("msg=\"cannot open the database to checkpoint\" "
-                  "path=%s",
-                  w->dbfile);
-        sqlite3_close_v2(h);
-        h = NULL;
-    }
-    /* A connection learns that the file is in WAL mode when it first
-     * reads it; until then a checkpoint does nothing. */
-    if (h &&
-        (sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
-         sqlite3_exec(h, "PRAGMA journal_mode", NULL, NULL, NULL) != SQLITE_OK))
-        log_error("msg=\"cannot read the database to checkpoint\" path=%s",
-                  w->dbfile);
     pthread_mutex_lock(&w->mu);
     while (!w->stop) {
         if (!w->want_checkpoint) {
@@ -447,16 +459,10 @@ wal_checkpointer(void *arg)
         }
         w->want_checkpoint = false;
         pthread_mutex_unlock(&w->mu);
-        if (h)
-            sqlite3_wal_checkpoint_v2(h, "main",
-                                      wal_size(w->wal) > WAL_LIMIT
-                                          ? SQLITE_CHECKPOINT_TRUNCATE
-                                          : SQLITE_CHECKPOINT_PASSIVE,
-                                      NULL, NULL);
+        wal_checkpoint_once(w);
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
-    sqlite3_close_v2(h);
     return NULL;
 }
 
