@@ -55,6 +55,10 @@ struct cached {
  * never starts over, and it grew by a gigabyte a minute under a load of
  * reports, every page lookup searching it. */
 #define WAL_LIMIT ((off_t)64 << 20)
+/* How long that checkpoint waits for readers, holding writers back: a
+ * report waits no longer than this, and the WAL is emptied at the next
+ * checkpoint when the readers did not clear in time. */
+#define CHECKPOINT_WAIT_MS 200
 
 /* The group commit of one database file, shared by its connections in
  * this process. */
@@ -72,6 +76,7 @@ struct wal_sync {
     pthread_t checkpointer;
     bool started;
     bool want_checkpoint;
+    int asked_at; /* the WAL's frames when a checkpoint was last asked */
     bool stop;
     pthread_cond_t wake;
     struct wal_sync *next;
@@ -141,7 +146,7 @@ static struct wal_sync *wal_sync_get(const char *dbfile);
 static void wal_sync_put(struct wal_sync *w);
 static int wal_sync_wait(struct wal_sync *w);
 static int wal_committed(void *ctx, sqlite3 *h, const char *name, int frames);
-static void wal_checkpoint_soon(struct wal_sync *w);
+static void wal_checkpoint_soon(struct wal_sync *w, int frames);
 static void *wal_checkpointer(void *arg);
 static void wal_checkpoint_once(struct wal_sync *w);
 static off_t wal_size(const char *path);
@@ -388,7 +393,7 @@ wal_committed(void *ctx, sqlite3 *h, const char *name, int frames)
         rc = SQLITE_IOERR;
     if (frames >= CHECKPOINT_FRAMES) {
         if (*l->sync->wal)
-            wal_checkpoint_soon(l->sync);
+            wal_checkpoint_soon(l->sync, frames);
         else
             sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL,
                                       NULL);
@@ -396,10 +401,18 @@ wal_committed(void *ctx, sqlite3 *h, const char *name, int frames)
     return rc;
 }
 
+/* Asks for a checkpoint of a WAL of `frames` frames: once per
+ * CHECKPOINT_FRAMES written, not at every commit while readers keep the
+ * WAL from starting over. */
 static void
-wal_checkpoint_soon(struct wal_sync *w)
+wal_checkpoint_soon(struct wal_sync *w, int frames)
 {
     pthread_mutex_lock(&w->mu);
+    if (frames >= w->asked_at && frames < w->asked_at + CHECKPOINT_FRAMES) {
+        pthread_mutex_unlock(&w->mu);
+        return;
+    }
+    w->asked_at = frames;
     w->want_checkpoint = true;
     if (!w->started && !w->stop)
         w->started =
@@ -429,7 +442,7 @@ wal_checkpoint_once(struct wal_sync *w)
     if (sqlite3_open_v2(w->dbfile, &h,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(h, 10000) != SQLITE_OK ||
+        sqlite3_busy_timeout(h, CHECKPOINT_WAIT_MS) != SQLITE_OK ||
         sqlite3_exec(h, "PRAGMA journal_mode", NULL, NULL, NULL) != SQLITE_OK) {
         log_error("msg=\"cannot open the database to checkpoint\" path=%s",
                   w->dbfile);
