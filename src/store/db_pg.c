@@ -35,6 +35,7 @@
 #include "base/log.h"
 #include "base/str.h"
 #include "store/db_backend.h"
+#include "store/stats_sql.h"
 
 /* The type oids of the parameters that are sent typed. */
 #define OID_BYTEA  17
@@ -826,80 +827,11 @@ pg_schema_extra(int version)
                " USING gin (description gin_trgm_ops);"
                "ALTER TABLE event_photos ADD COLUMN rowid BIGINT"
                " GENERATED ALWAYS AS IDENTITY;";
-#define STATS_CONTRIB                                                          \
-    " CASE WHEN stat_state NOT IN ('withdrawn', 'merged') THEN 1 ELSE 0 END"   \
-    " AS reported,"                                                            \
-    " CASE WHEN stat_state = 'withdrawn' THEN 1 ELSE 0 END AS withdrawn,"      \
-    " CASE WHEN stat_state = 'merged' THEN 1 ELSE 0 END AS merged,"            \
-    " CASE WHEN stat_state = 'rejected' THEN 1 ELSE 0 END AS rejected,"        \
-    " CASE WHEN stat_state = 'closed' THEN 1 ELSE 0 END AS closed,"            \
-    " CASE WHEN stat_state = 'closed' AND stat_due_at IS NOT NULL"             \
-    " AND stat_closed_at <= stat_due_at THEN 1 ELSE 0 END AS closed_on_time,"  \
-    " CASE WHEN stat_state NOT IN ('closed', 'rejected', 'withdrawn',"         \
-    " 'merged') THEN 1 ELSE 0 END AS open,"                                    \
-    " stat_handled AS handled, stat_reworked AS reworked,"                     \
-    " CASE WHEN stat_state = 'closed' AND stat_rating IS NOT NULL"             \
-    " THEN 1 ELSE 0 END AS rated,"                                             \
-    " CASE WHEN stat_state = 'closed' AND stat_rating = 'satisfied'"           \
-    " THEN 1 ELSE 0 END AS satisfied,"                                         \
-    " CASE WHEN stat_state = 'closed' AND stat_rating = 'basically_satisfied'" \
-    " THEN 1 ELSE 0 END AS basically_satisfied,"                               \
-    " CASE WHEN stat_state = 'closed' AND stat_rating = 'unsatisfied'"         \
-    " THEN 1 ELSE 0 END AS unsatisfied,"                                       \
-    " CASE WHEN stat_state = 'closed'"                                         \
-    " THEN COALESCE(stat_closed_at - reported_at, 0) ELSE 0 END"               \
-    " AS close_seconds"
-#define STATS_SUMS                                                             \
-    " SUM(reported), SUM(withdrawn), SUM(merged), SUM(rejected), SUM(closed)," \
-    " SUM(closed_on_time), SUM(open), SUM(handled), SUM(reworked),"            \
-    " SUM(rated), SUM(satisfied), SUM(basically_satisfied),"                   \
-    " SUM(unsatisfied), SUM(close_seconds)"
-#define STATS_OPEN                                                             \
-    "stat_state NOT IN ('closed', 'rejected', 'withdrawn', 'merged')"          \
-    " AND stat_due_at IS NOT NULL"
-#define PG_FOLLOW(id)                                                          \
-    "UPDATE cases SET stat_state = (SELECT to_state FROM events e"             \
-    " WHERE e.case_id = cases.id ORDER BY e.seq DESC LIMIT 1),"                \
-    " stat_due_at = (SELECT due_at FROM events e WHERE e.case_id = cases.id"   \
-    " AND e.due_at IS NOT NULL ORDER BY e.seq DESC LIMIT 1),"                  \
-    " stat_closed_at = (SELECT at FROM events e WHERE e.case_id = cases.id"    \
-    " AND e.to_state = 'closed' AND COALESCE(e.from_state, '') <> 'closed'"    \
-    " ORDER BY e.seq DESC LIMIT 1),"                                           \
-    " stat_rating = (SELECT rating FROM events e WHERE e.case_id = cases.id"   \
-    " AND e.action IN ('rate', 'reopen') ORDER BY e.seq DESC LIMIT 1),"        \
-    " stat_handled = CASE WHEN EXISTS (SELECT 1 FROM events e"                 \
-    " WHERE e.case_id = cases.id AND e.action IN ('handle', 'self_handle'))"   \
-    " THEN 1 ELSE 0 END,"                                                      \
-    " stat_reworked = CASE WHEN EXISTS (SELECT 1 FROM events e"                \
-    " WHERE e.case_id = cases.id AND e.action = 'rework') THEN 1 ELSE 0 END"   \
-    " WHERE " id
-#define PG_ADD(table, key, sign, id)                                           \
-    "INSERT INTO " table " SELECT " key "," sign "reported," sign              \
-    "withdrawn," sign "merged," sign "rejected," sign "closed," sign           \
-    "closed_on_time," sign "open," sign "handled," sign "reworked," sign       \
-    "rated," sign "satisfied," sign "basically_satisfied," sign                \
-    "unsatisfied," sign "close_seconds FROM stats_cases WHERE id = " id        \
-    " ON CONFLICT (" key ") DO UPDATE SET"                                     \
-    " reported = " table ".reported + excluded.reported,"                      \
-    " withdrawn = " table ".withdrawn + excluded.withdrawn,"                   \
-    " merged = " table ".merged + excluded.merged,"                            \
-    " rejected = " table ".rejected + excluded.rejected,"                      \
-    " closed = " table ".closed + excluded.closed,"                            \
-    " closed_on_time = " table ".closed_on_time + excluded.closed_on_time,"    \
-    " open = " table ".open + excluded.open,"                                  \
-    " handled = " table ".handled + excluded.handled,"                         \
-    " reworked = " table ".reworked + excluded.reworked,"                      \
-    " rated = " table ".rated + excluded.rated,"                               \
-    " satisfied = " table ".satisfied + excluded.satisfied,"                   \
-    " basically_satisfied = " table ".basically_satisfied"                     \
-    " + excluded.basically_satisfied,"                                         \
-    " unsatisfied = " table ".unsatisfied + excluded.unsatisfied,"             \
-    " close_seconds = " table ".close_seconds + excluded.close_seconds;"
 #define PG_DAY_KEY   "area_path, category_code, unit_id, day"
 #define PG_MONTH_KEY "street_path, big_class, unit_id, month"
 #define PG_BOTH(sign, id)                                                      \
-    PG_ADD("stats_month", PG_MONTH_KEY, sign, id)                              \
-    PG_ADD("stats_day", PG_DAY_KEY, sign, id)
+    STATS_ADD("stats_month", PG_MONTH_KEY, sign, id)                           \
+    STATS_ADD("stats_day", PG_DAY_KEY, sign, id)
 #define PG_CHANGED                                                             \
     " OF stat_state, stat_due_at, stat_closed_at, stat_rating, stat_handled,"  \
     " stat_reworked, area_path, category_code, unit_id, reported_at ON cases"  \
@@ -914,9 +846,9 @@ pg_schema_extra(int version)
     " OR OLD.unit_id IS DISTINCT FROM NEW.unit_id"                             \
     " OR OLD.reported_at IS DISTINCT FROM NEW.reported_at)"
 #define PG_PART(n)    "length(split_part(area_path, '/', " n "))"
-#define PG_FOLLOW_ALL PG_FOLLOW("true")
-#define PG_FOLLOW_NEW PG_FOLLOW("id = NEW.case_id")
-#define PG_FOLLOW_OLD PG_FOLLOW("id = OLD.case_id")
+#define PG_FOLLOW_ALL STATS_FOLLOW("true")
+#define PG_FOLLOW_NEW STATS_FOLLOW("id = NEW.case_id")
+#define PG_FOLLOW_OLD STATS_FOLLOW("id = OLD.case_id")
 #define PG_TAKE_OLD   PG_BOTH("-", "OLD.id")
 #define PG_GIVE_NEW   PG_BOTH("", "NEW.id")
 #define PG_PART1      PG_PART("1")
@@ -992,11 +924,6 @@ pg_schema_rebuild(int version)
             "DELETE FROM stats_day; DELETE FROM stats_month;" PG_V9_SUMS;
     return NULL;
 }
-#undef STATS_CONTRIB
-#undef STATS_SUMS
-#undef STATS_OPEN
-#undef PG_FOLLOW
-#undef PG_ADD
 #undef PG_DAY_KEY
 #undef PG_MONTH_KEY
 #undef PG_BOTH

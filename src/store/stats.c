@@ -26,6 +26,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "core/metrics.h"
+#include "store/stats_sql.h"
 #include "store/store.h"
 
 /* Per-case snapshot at ?1 (the moment).  Later parameters filter. */
@@ -96,38 +97,9 @@
     " %s AS overdue, handled, reworked, rated, satisfied,"                     \
     " basically_satisfied, unsatisfied, close_seconds"
 
-/* A case's share of the counts, from its stat_* columns (the view
- * stats_cases says the same in the schema). */
-#define CASE_SUMS                                                              \
-    " CASE WHEN stat_state NOT IN ('withdrawn', 'merged') THEN 1 ELSE 0 END"   \
-    " AS reported,"                                                            \
-    " CASE WHEN stat_state = 'withdrawn' THEN 1 ELSE 0 END AS withdrawn,"      \
-    " CASE WHEN stat_state = 'merged' THEN 1 ELSE 0 END AS merged,"            \
-    " CASE WHEN stat_state = 'rejected' THEN 1 ELSE 0 END AS rejected,"        \
-    " CASE WHEN stat_state = 'closed' THEN 1 ELSE 0 END AS closed,"            \
-    " CASE WHEN stat_state = 'closed' AND stat_due_at IS NOT NULL"             \
-    " AND stat_closed_at <= stat_due_at THEN 1 ELSE 0 END AS closed_on_time,"  \
-    " CASE WHEN stat_state NOT IN ('closed', 'rejected', 'withdrawn',"         \
-    " 'merged') THEN 1 ELSE 0 END AS open,"                                    \
-    " %s AS overdue, stat_handled AS handled, stat_reworked AS reworked,"      \
-    " CASE WHEN stat_state = 'closed' AND stat_rating IS NOT NULL"             \
-    " THEN 1 ELSE 0 END AS rated,"                                             \
-    " CASE WHEN stat_state = 'closed' AND stat_rating = 'satisfied'"           \
-    " THEN 1 ELSE 0 END AS satisfied,"                                         \
-    " CASE WHEN stat_state = 'closed' AND stat_rating = 'basically_satisfied'" \
-    " THEN 1 ELSE 0 END AS basically_satisfied,"                               \
-    " CASE WHEN stat_state = 'closed' AND stat_rating = 'unsatisfied'"         \
-    " THEN 1 ELSE 0 END AS unsatisfied,"                                       \
-    " CASE WHEN stat_state = 'closed'"                                         \
-    " THEN COALESCE(stat_closed_at - reported_at, 0) ELSE 0 END"               \
-    " AS close_seconds"
-
-/* The open cases with a deadline, as the partial index cases_stat_overdue
- * names them (the planner uses it only for these very words); the index
- * holds every column the count of the overdue reads. */
-#define OPEN_WITH_DUE                                                          \
-    "stat_state NOT IN ('closed', 'rejected', 'withdrawn', 'merged')"          \
-    " AND stat_due_at IS NOT NULL"
+/* A case's share of the counts, from its stat_* columns, the overdue
+ * among them (the view stats_cases says the same in the schema). */
+#define CASE_SUMS STATS_CASE_COUNTS ", %s AS overdue," STATS_CASE_DONE
 
 /* The longest filter made into a range of keys. */
 #define PREFIX_LEN 512
@@ -544,7 +516,7 @@ stats_rollups(struct db *db, const struct stats_query *q, const char *by,
                    " 0 AS open, 1 AS overdue, 0 AS handled, 0 AS reworked,"
                    " 0 AS rated, 0 AS satisfied, 0 AS basically_satisfied,"
                    " 0 AS unsatisfied, 0 AS close_seconds"
-                   " FROM cases WHERE " OPEN_WITH_DUE " AND stat_due_at < ?1"
+                   " FROM cases WHERE " STATS_OPEN " AND stat_due_at < ?1"
                    " AND (?5 = 0 OR reported_at >= ?5)"
                    " AND (?6 = 0 OR reported_at < ?6)");
     part_filters(&sql, "area_path", "category_code", true);
