@@ -11,6 +11,7 @@ Environment:
                          a fresh database of its own there instead of a
                          SQLite file
 """
+import contextlib
 import json
 import os
 import re
@@ -256,6 +257,21 @@ def make_demo(tmp, extra=()):
         raise RuntimeError("civicgrid demo failed (%d):\n%s\n%s"
                            % (r.returncode, r.stdout[-2000:], r.stderr[-4000:]))
     return db, blobs
+
+
+@contextlib.contextmanager
+def demo_city(prefix, extra=()):
+    """A server of its own on a demo city made with `civicgrid demo` and
+    the options extra (e.g. ["--cases", "2500"]), as an Api."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    db, blobs = make_demo(tmp, extra)
+    proc, port, log = start_server(tmp, db, blobs)
+    try:
+        yield Api(Server(tmp, port, proc, log, db))
+    finally:
+        stop_server(proc, log)
+        if not os.environ.get("KEEP_TMP"):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,11 @@ and of the person's scope, and the right total.
 
 Checked against the same question put to the database directly, on a
 city of a few thousand generated cases."""
-import os
-import shutil
-import tempfile
 import time
 
 import pytest
 
-from conftest import Api, connect, make_demo, start_server, stop_server
+from conftest import connect, demo_city
 
 DUE = "ORDER BY c.due_at IS NULL, c.due_at, c.id"
 NEW = "ORDER BY c.reported_at DESC, c.id DESC"
@@ -22,19 +19,8 @@ OPEN = ("submitted", "filed", "dispatched", "handling", "extension_pending",
 
 @pytest.fixture(scope="module")
 def city():
-    tmp = tempfile.mkdtemp(prefix="civicgrid-queue-")
-    db, blobs = make_demo(tmp, ["--cases", "2500"])
-    proc, port, log = start_server(tmp, db, blobs)
-
-    class Srv:
-        pass
-    s = Srv()
-    s.tmp, s.db, s.url, s.proc, s.log = tmp, db, "http://127.0.0.1:%d" % port, \
-        proc, log
-    yield Api(s)
-    stop_server(proc, log)
-    if not os.environ.get("KEEP_TMP"):
-        shutil.rmtree(tmp, ignore_errors=True)
+    with demo_city("civicgrid-queue-", ["--cases", "2500"]) as api:
+        yield api
 
 
 def area_path(api, code):

@@ -9,13 +9,10 @@ than the cap."""
 import os
 import random
 import re
-import shutil
-import tempfile
 
 import pytest
 
-from conftest import (DB_URL, STRPOS, Api, connect, make_demo, shared_data,
-                      start_server, stop_server)
+from conftest import DB_URL, STRPOS, connect, demo_city, shared_data
 
 CAP = 1000  # docs/api.md: a search's total is counted up to 1,000
 CJK = re.compile(r"^[\u4e00-\u9fff]+$")
@@ -26,19 +23,8 @@ def big():
     if not os.path.exists(os.path.join(shared_data(), "complaints",
                                        "messages-train.csv")):
         pytest.skip("../shared/data/complaints not present")
-    tmp = tempfile.mkdtemp(prefix="civicgrid-search-")
-    db, blobs = make_demo(tmp, ["--cases", "3000"])
-    proc, port, log = start_server(tmp, db, blobs)
-
-    class Srv:
-        pass
-    s = Srv()
-    s.tmp, s.db, s.url, s.proc, s.log = tmp, db, "http://127.0.0.1:%d" % port, \
-        proc, log
-    yield Api(s)
-    stop_server(proc, log)
-    if not os.environ.get("KEEP_TMP"):
-        shutil.rmtree(tmp, ignore_errors=True)
+    with demo_city("civicgrid-search-", ["--cases", "3000"]) as api:
+        yield api
 
 
 def scan(api, q, extra="", args=()):
