@@ -231,10 +231,13 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     default:
         break;
     }
-    /* The platform's guesses are for staff deciding the case. */
+    /* The platform's guesses and reasons are for staff deciding the
+     * case, the reporter's own case included. */
     if (p.role == ROLE_RESIDENT) {
         json_object_del(o, "suggestions");
         json_object_del(o, "category_reason");
+        json_object_del(o, "route_reason");
+        json_object_del(o, "level_reason");
     }
     memset(&who, 0, sizeof(who));
     who.p = p;

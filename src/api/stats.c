@@ -143,10 +143,11 @@ api_stats(struct http_req *r)
     top = json_object();
     cgtime_display(q.as_of, when);
     json_object_set_new(top, "as_of", json_string(when));
-    json_object_set_new(top, "filters",
-                        json_pack("{s:s?, s:s?, s:I}", "area",
-                                  http_query(r, "area"), "category", q.category,
-                                  "unit", (json_int_t)q.unit_id));
+    json_object_set_new(
+        top, "filters",
+        json_pack("{s:s?, s:s?, s:o}", "area", http_query(r, "area"),
+                  "category", q.category, "unit",
+                  q.unit_id ? json_integer(q.unit_id) : json_null()));
     rc = store_stats(api_db(r), &q, NULL, add_total, top);
     if (rc == CG_OK && by) {
         g.r = r;

@@ -301,6 +301,10 @@ def test_a_gas_leak_is_an_emergency_due_in_two_clock_hours(api, city):
     assert staff["route_reason"], staff
     public = api.case(c["id"], "resident2")
     assert "level_reason" not in public and "route_reason" not in public
+    # the reporter sees the level of their own case, not the staff's reasons
+    own = api.case(c["id"], "resident1")
+    assert own["level"] == "emergency"
+    assert "level_reason" not in own and "route_reason" not in own
     assert public["level"] == "emergency"
 
 

@@ -45,6 +45,11 @@ def test_every_figure_has_a_formula(api):
                     f["numerator"] / f["denominator"])
                 assert f["percent"].endswith("%")
     assert "closed" in figure(s, "closure_rate")["formula"]
+    # the filters say which were given: none here
+    assert s["filters"] == {"area": None, "category": None, "unit": None}
+    unit = api.me("community")["unit"]["id"]
+    one = api.get("/api/v1/stats", "admin", params={"unit": unit}).json()
+    assert one["filters"]["unit"] == unit
 
 
 @pytest.mark.parametrize("user", ["admin", "supervisor", "hm-supervisor",
