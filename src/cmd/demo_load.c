@@ -1782,7 +1782,8 @@ out:
                 printf(" %s %ld", case_state_name((enum case_state)i),
                        L.count[i]);
         printf("\n  (%ld escalated, %ld ratings, %ld reopened; %zu residents "
-               "and %zu grid workers sign in with the demo password)\n",
+               "resident-00001 ... and %zu grid workers grid-<grid code> "
+               "sign in with the demo password)\n",
                L.escalated, L.rated, L.reopened, L.nresidents, L.ngrids);
         if (L.direct)
             printf("  of which building the text indexes %.1f s, the "
