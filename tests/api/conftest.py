@@ -58,11 +58,15 @@ def free_port():
 
 def run(args, **kw):
     """Runs the binary from the repository root (it finds web/ and
-    data/calendar there); returns the CompletedProcess."""
+    data/calendar there); returns the CompletedProcess.  A command may take
+    up to 15 minutes: the sanitizer build replaying a service center's
+    year into PostgreSQL, every event through the statistics' triggers,
+    takes about 200 s on two cores, and more when they are busy."""
     env = dict(os.environ)
     env.setdefault("CIVICGRID_SHARED_DATA", shared_data())
+    kw.setdefault("timeout", 900)
     return subprocess.run([binary()] + args, cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, **kw)
+                          capture_output=True, text=True, **kw)
 
 
 # ---- the database, whichever backend runs -----------------------------------
