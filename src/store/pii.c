@@ -90,16 +90,18 @@ oldest_first(struct pii_row *rows)
     return rev;
 }
 
-/* Writes rows in one transaction. */
+/* Writes rows in one transaction: all of them or, logged, none. */
 static int
 write_rows(struct db *db, struct pii_row *rows)
 {
     struct pii_row *r;
     int rc, n = 0;
 
+    for (r = rows; r; r = r->next)
+        n++;
     if ((rc = db_begin(db)) != CG_OK)
         goto out;
-    for (r = rows; r && rc == CG_OK; r = r->next, n++)
+    for (r = rows; r && rc == CG_OK; r = r->next)
         rc = insert_row(db, r);
     if (rc == CG_OK)
         rc = db_commit_nowait(db);
