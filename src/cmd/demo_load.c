@@ -62,7 +62,8 @@
     " lon, lat, address, level, level_reason, channel, state, unit_id,"        \
     " route_reason, reporter_id, reporter_name, reporter_phone, reported_at,"  \
     " due_at, closed_at, rating, escalated, handled, reworked, version,"       \
-    " updated_at"
+    " updated_at, stat_state, stat_due_at, stat_closed_at, stat_rating,"       \
+    " stat_handled, stat_reworked"
 #define EVENT_COLS                                                             \
     "city_code, case_id, seq, at, actor_id, actor_role, action, from_state,"   \
     " to_state, note, unit_id, rating, due_at, days"
@@ -154,6 +155,11 @@ struct gcase {
     int64_t version, updated_at, due_at, closed_at;
     enum rating rating;
     bool handled, reworked, escalated;
+    /* What the statistics read from the history (stats_sql.h, following
+     * the events): the last close, even when reopened since, and the
+     * rating of the last rating or reopening. */
+    int64_t stat_closed_at;
+    enum rating stat_rating;
     struct gev ev[MAX_EV];
     size_t nev;
 };
@@ -164,7 +170,7 @@ enum { T_CASES, T_EVENTS, T_PHOTOS, NTABLES };
 
 /* With the id each row will have (n) in front, but for the photos,
  * which have their city's code behind when written directly. */
-static const int table_cols[NTABLES] = {28, 15, 2};
+static const int table_cols[NTABLES] = {34, 15, 2};
 
 struct rows {
     int ncols;
@@ -917,6 +923,10 @@ apply(struct load *L, struct gcase *c, const struct pstep *p, int64_t at)
     }
     if (e->rating != RATING_NONE)
         c->rating = e->rating;
+    if (e->to == ST_CLOSED && e->from != ST_CLOSED)
+        c->stat_closed_at = at;
+    if (e->action == ACT_RATE || e->action == ACT_REOPEN)
+        c->stat_rating = e->rating;
     if (e->unit_id)
         c->unit_id = e->unit_id;
     if (e->due_at)
@@ -1201,6 +1211,17 @@ bind_case(struct load *L, struct db_stmt *st, int i, const struct gcase *c)
     db_bind_int(st, i + 25, c->reworked);
     db_bind_int(st, i + 26, c->version);
     db_bind_int(st, i + 27, c->updated_at);
+    /* The statistics' columns, as the triggers would set them from the
+     * events: the state and deadline are the case's own. */
+    db_bind_text(st, i + 28, case_state_name(c->state));
+    if (c->due_at)
+        db_bind_int(st, i + 29, c->due_at);
+    if (c->stat_closed_at)
+        db_bind_int(st, i + 30, c->stat_closed_at);
+    if (c->stat_rating != RATING_NONE)
+        db_bind_text(st, i + 31, rating_name(c->stat_rating));
+    db_bind_int(st, i + 32, c->handled);
+    db_bind_int(st, i + 33, c->reworked);
 }
 
 /* Binds step k of case c (whose id is known by now). */
@@ -1474,9 +1495,10 @@ aside_add(char ***list, size_t *n, const char *s)
  * - of the triggers that fire on INSERT into those tables, those that
  *   write nothing but a text index (FTS5) over the cases, which is
  *   rebuilt from the cases with its 'rebuild' command;
- * - the triggers of the statistics (named stats_*, schema version 9),
- *   whose columns and tables are made again by the schema's own rebuild
- *   statements (db_dialect_schema_rebuild).
+ * - the triggers of the statistics (named stats_*, schema version 9):
+ *   the case rows are written with the stat_* columns those triggers
+ *   would give them, and the rollups are added up again by the schema's
+ *   own rebuild statements (db_dialect_schema_rebuild).
  *
  * Any other trigger stays and fires row by row: setting it aside would
  * leave what it keeps wrong, since nothing here knows how to rebuild it.
@@ -1554,8 +1576,8 @@ out:
 }
 
 /* After the rows are in: the text indexes filled from the cases and the
- * statistics from the cases and events, then the indexes and triggers as
- * they were, in the schema's order. */
+ * statistics' rollups added up from them, then the indexes and triggers
+ * as they were, in the schema's order. */
 static int
 put_back(struct load *L)
 {

@@ -96,7 +96,9 @@ char *db_dialect_ddl(struct db *db, const char *sql);
 const char *db_dialect_schema_extra(struct db *db, int version);
 /* The statements that make again, from the rows they are derived from,
  * the tables schema version `version` keeps current with triggers; for a
- * writer that set those triggers aside.  NULL when there are none. */
+ * writer that set those triggers aside.  Version 9's rollups are made
+ * from the cases' stat_* columns, which such a writer sets as the
+ * triggers would from the case's events.  NULL when there are none. */
 const char *db_dialect_schema_rebuild(struct db *db, int version);
 /* The name of the function (haystack, needle) that answers the 1-based
  * position of needle in haystack, 0 when absent: instr or strpos. */

@@ -912,16 +912,14 @@ pg_schema_extra(int version)
     return NULL;
 }
 
-/* What the rebuild of version 9's statistics takes, for a writer that
- * loaded rows without their triggers (the demo's bulk load): the cases'
- * stat_* columns followed from their events, the rollups added up again. */
+/* The rollups of version 9 added up again from the cases' stat_* columns,
+ * for a writer that set the triggers aside and wrote those columns itself
+ * (the demo's bulk load, as SQLite). */
 static const char *
 pg_schema_rebuild(int version)
 {
     if (version == 9)
-        return PG_FOLLOW_ALL
-            ";"
-            "DELETE FROM stats_day; DELETE FROM stats_month;" PG_V9_SUMS;
+        return "DELETE FROM stats_day; DELETE FROM stats_month;" PG_V9_SUMS;
     return NULL;
 }
 #undef PG_DAY_KEY

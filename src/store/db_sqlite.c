@@ -888,16 +888,14 @@ lite_schema_extra(int version)
     return NULL;
 }
 
-/* What the rebuild of version 9's statistics takes, for a writer that
- * loaded rows without their triggers (the demo's bulk load): the cases'
- * stat_* columns followed from their events, the rollups added up again. */
+/* The rollups of version 9 added up again from the cases' stat_* columns,
+ * for a writer that set the triggers aside and wrote those columns itself
+ * (the demo's bulk load, which writes each case with its history). */
 static const char *
 lite_schema_rebuild(int version)
 {
     if (version == 9)
-        return LITE_FOLLOW_ALL
-            ";"
-            "DELETE FROM stats_day; DELETE FROM stats_month;" LITE_V9_SUMS;
+        return "DELETE FROM stats_day; DELETE FROM stats_month;" LITE_V9_SUMS;
     return NULL;
 }
 #undef LITE_SEG
