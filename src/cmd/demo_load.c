@@ -38,6 +38,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "cmd/demo_city.h"
+#include "cmd/demo_side.h"
 
 #define LOAD_SEED        0x6c6f6164636173ULL
 #define DAY              (24 * 3600)
@@ -191,9 +192,12 @@ struct aside {
     size_t nsql;
     char **fts; /* text indexes to rebuild */
     size_t nfts;
+
     bool stats; /* the statistics' triggers were set aside */
-    /* Seconds spent putting back: text indexes, statistics, the rest. */
-    double secs_text, secs_stats, secs_rest;
+    /* Seconds spent putting back: text indexes, statistics, the rest;
+     * when those two are built alongside (demo_side.c), waiting for them
+     * once the rest is done and copying them in. */
+    double secs_text, secs_stats, secs_rest, secs_wait, secs_copy;
 };
 
 struct load {
@@ -222,7 +226,9 @@ struct load {
     long count[ST__COUNT];
     long escalated, rated, reopened;
     struct aside aside;
-    bool direct; /* rows written into the tables, not staged */
+    bool direct;       /* rows written into the tables, not staged */
+    struct side *side; /* builds the text indexes and rollups alongside */
+    bool beside;       /* and has begun to */
 };
 
 static int find_user(struct load *L, const char *username, int64_t *id);
@@ -260,6 +266,7 @@ static void bind_event(struct load *L, struct db_stmt *st, int i,
                        const struct gcase *c, size_t k);
 static int write_rows(struct load *L, int t, struct rowref *row, size_t n);
 static int move(struct load *L);
+static int hand_over(struct load *L);
 static int flush(struct load *L);
 static void finish(struct load *L);
 static bool is_sqlite(const char *url);
@@ -1296,6 +1303,35 @@ write_rows(struct load *L, int t, struct rowref *row, size_t n)
     return CG_OK;
 }
 
+/* Hands the cases just written to the side (demo_side.c). */
+static int
+hand_over(struct load *L)
+{
+    struct side_row rows[BATCH];
+    size_t i;
+
+    for (i = 0; i < L->nbatch; i++) {
+        const struct gcase *c = &L->batch[i];
+        struct side_row *r = &rows[i];
+
+        r->id = c->id;
+        r->title = c->t->title;
+        r->description = c->t->description;
+        r->area_path = c->g->area.path;
+        r->category_code = L->cats[c->t->cat].code;
+        r->unit_id = c->unit_id;
+        r->reported_at = c->reported_at;
+        r->stat_state = case_state_name(c->state);
+        r->stat_due_at = c->due_at;
+        r->stat_closed_at = c->stat_closed_at;
+        r->stat_rating =
+            c->stat_rating != RATING_NONE ? rating_name(c->stat_rating) : NULL;
+        r->stat_handled = c->handled;
+        r->stat_reworked = c->reworked;
+    }
+    return side_add(L->side, rows, L->nbatch);
+}
+
 /* Writes the cases made so far, then their steps, then the photos of
  * their steps, each table in as few statements as its rows allow. */
 static int
@@ -1309,6 +1345,8 @@ flush(struct load *L)
         L->refs[i].k = 0;
     }
     rc = write_rows(L, T_CASES, L->refs, L->nbatch);
+    if (rc == CG_OK && L->beside)
+        rc = hand_over(L);
     for (i = 0; i < L->nbatch; i++)
         for (k = 0; k < L->batch[i].nev; k++) {
             L->refs[n].c = &L->batch[i];
@@ -1583,12 +1621,29 @@ put_back(struct load *L)
 {
     struct aside *a = &L->aside;
     char sql[200];
+    struct timespec t;
+    bool rest = false;
     size_t i;
     int rc = CG_OK;
 
-    struct timespec t;
-
     clock_gettime(CLOCK_MONOTONIC, &t);
+    if (L->beside) {
+        /* The indexes are built while the side finishes. */
+        side_last(L->side);
+        for (i = 0; rc == CG_OK && i < a->nsql; i++)
+            rc = db_exec(L->db, a->sql[i]);
+        a->secs_rest = seconds_since(&t);
+        L->beside = rc == CG_OK && side_finish(L->side) == CG_OK;
+        a->secs_wait = seconds_since(&t);
+        if (L->beside) {
+            rc = side_copy(L->side);
+            a->secs_copy = seconds_since(&t);
+            return rc;
+        }
+        if (rc != CG_OK)
+            return rc;
+        rest = true;
+    }
     for (i = 0; rc == CG_OK && i < a->nfts; i++) {
         str_fmt(sql, sizeof(sql),
                 "INSERT INTO \"%s\"(\"%s\") VALUES ('rebuild')", a->fts[i],
@@ -1599,9 +1654,10 @@ put_back(struct load *L)
     if (rc == CG_OK && a->stats)
         rc = db_exec(L->db, db_dialect_schema_rebuild(L->db, 9));
     a->secs_stats = seconds_since(&t);
-    for (i = 0; rc == CG_OK && i < a->nsql; i++)
+    for (i = 0; rc == CG_OK && !rest && i < a->nsql; i++)
         rc = db_exec(L->db, a->sql[i]);
-    a->secs_rest = seconds_since(&t);
+    if (!rest)
+        a->secs_rest = seconds_since(&t);
     return rc;
 }
 
@@ -1630,6 +1686,7 @@ aside_free(struct aside *a)
         free(a->fts[i]);
     free(a->sql);
     free(a->fts);
+
     memset(a, 0, sizeof(*a));
 }
 
@@ -1672,7 +1729,7 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
 {
     struct timespec t0, t1;
     int64_t sync = 2, cache = -2000, hashsize = FTS_HASH_DEFAULT, had = 0;
-    bool tuned = false, bulk = false;
+    bool tuned = false, bulk = false, fts_tuned = false;
     char sql[160], journal[16] = "";
     struct load L;
     double secs;
@@ -1730,24 +1787,19 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
         bulk = rc == CG_OK && had < n;
         if (bulk)
             journal_set(L.db, "delete", journal, sizeof(journal));
+        /* The text indexes and rollups are built alongside, in a file of
+         * their own, on the other core (demo_side.c); a file that cannot
+         * be attached leaves them to be built in place. */
+        if (bulk && side_attach(L.db, db_url, &L.side) != CG_OK)
+            L.side = NULL;
     }
+    /* Beginning with the write lock would take the side's too, which
+     * its builder writes: then the first statement, a write, takes the
+     * city's. */
     if (rc == CG_OK)
-        rc = db_begin(L.db);
+        rc = L.side ? db_exec(L.db, "BEGIN") : db_begin(L.db);
     if (rc != CG_OK)
         goto out;
-    /* SQLite's text index keeps what it has read in memory up to a size
-     * and writes it out as a new segment whenever that is reached: a
-     * larger size makes fewer segments to merge later. */
-    if (tuned) {
-        db_scalar_int(L.db, FTS_HASH_DEFAULT, &hashsize,
-                      "SELECT v FROM cases_fts_config WHERE k = 'hashsize'",
-                      NULL);
-        str_fmt(sql, sizeof(sql),
-                "INSERT INTO cases_fts(cases_fts, rank)"
-                " VALUES ('hashsize', %d)",
-                FTS_HASH_LOAD);
-        rc = db_exec(L.db, sql);
-    }
     /* The sample photos are the demo's own: drawn again they have the
      * same digests, and are stored once. */
     if (rc == CG_OK)
@@ -1757,6 +1809,25 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
     L.direct = bulk;
     if (rc == CG_OK && bulk)
         rc = set_aside(&L);
+    if (rc == CG_OK && L.side)
+        L.beside = side_start(L.side, L.aside.fts, L.aside.nfts,
+                              L.aside.stats ? db_dialect_schema_rebuild(L.db, 9)
+                                            : NULL) == CG_OK;
+    /* SQLite's text index keeps what it has read in memory up to a size
+     * and writes it out as a new segment whenever that is reached: a
+     * larger size makes fewer segments to merge later.  (Built alongside,
+     * the side sets its own.) */
+    if (rc == CG_OK && tuned && !L.beside) {
+        fts_tuned = true;
+        db_scalar_int(L.db, FTS_HASH_DEFAULT, &hashsize,
+                      "SELECT v FROM cases_fts_config WHERE k = 'hashsize'",
+                      NULL);
+        str_fmt(sql, sizeof(sql),
+                "INSERT INTO cases_fts(cases_fts, rank)"
+                " VALUES ('hashsize', %d)",
+                FTS_HASH_LOAD);
+        rc = db_exec(L.db, sql);
+    }
     if (rc == CG_OK)
         rc = prepare(&L);
     for (i = 0; rc == CG_OK && i < n; i++)
@@ -1776,12 +1847,15 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
     if (rc != CG_OK)
         db_rollback(L.db);
 out:
-    if (tuned) {
+    side_close(L.side);
+    if (fts_tuned) {
         str_fmt(sql, sizeof(sql),
                 "INSERT INTO cases_fts(cases_fts, rank)"
                 " VALUES ('hashsize', %lld)",
                 (long long)hashsize);
         db_exec(L.db, sql);
+    }
+    if (tuned) {
         str_fmt(sql, sizeof(sql),
                 "PRAGMA synchronous = %lld; PRAGMA cache_size = %lld",
                 (long long)sync, (long long)cache);
@@ -1807,7 +1881,12 @@ out:
                "resident-00001 ... and %zu grid workers grid-<grid code> "
                "sign in with the demo password)\n",
                L.escalated, L.rated, L.reopened, L.nresidents, L.ngrids);
-        if (L.direct)
+        if (L.beside)
+            printf("  of which the indexes %.1f s; the text indexes and "
+                   "statistics, built alongside, %.1f s more to finish and "
+                   "%.1f s to copy in\n",
+                   L.aside.secs_rest, L.aside.secs_wait, L.aside.secs_copy);
+        else if (L.direct)
             printf("  of which building the text indexes %.1f s, the "
                    "statistics %.1f s, the other indexes %.1f s\n",
                    L.aside.secs_text, L.aside.secs_stats, L.aside.secs_rest);

@@ -212,11 +212,24 @@ map_rc(struct db *db, int rc, const char *what)
     return CG_EDB;
 }
 
+static pthread_once_t lite_once = PTHREAD_ONCE_INIT;
+
+/* Before SQLite's first use.  Its count of the memory in use, which no
+ * one here reads, takes a lock of the whole process at every allocation:
+ * connections working at once on their own threads would queue on it. */
+static void
+lite_init(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 db_sqlite_open(const char *url, struct db **out)
 {
     struct lite_db *db = xcalloc(1, sizeof(*db));
     int rc;
+
+    pthread_once(&lite_once, lite_init);
 
     db->base.ops = &lite_ops;
     rc = sqlite3_open_v2(
