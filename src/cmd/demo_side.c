@@ -44,8 +44,8 @@
     "id, title, description, area_path, category_code, unit_id,"               \
     " reported_at, stat_state, stat_due_at, stat_closed_at, stat_rating,"      \
     " stat_handled, stat_reworked"
-#define MAX_QUEUED  16       /* batches handed over and not yet written */
-#define HASH_SIDE   67108864 /* bytes a text index gathers per segment */
+#define MAX_QUEUED  16         /* batches handed over and not yet written */
+#define HASH_SIDE   1073741824 /* bytes a text index gathers in memory */
 #define SIDE_SUFFIX "-side"
 
 /* The tables an FTS5 index keeps its data in, beside its settings
@@ -347,7 +347,11 @@ side_open(struct side *s)
                          " WHERE type IN ('table', 'view') AND name LIKE ?"
                          " ESCAPE '\\' ORDER BY rowid",
                          "stats\\_%");
-    /* A large in-memory part per segment: fewer segments to merge. */
+    /* Room in memory for a whole index: each is then written as one
+     * segment, which searches read fastest and later writes never have
+     * to merge with others at once.  Built in 64 MB parts, a million
+     * cases' trigram index came in 16 segments; whole, it raised the
+     * load's peak memory from 1.25 to 1.58 GB. */
     for (i = 0; rc == CG_OK && i < s->nfts; i++) {
         str_fmt(sql, sizeof(sql),
                 "INSERT INTO \"%s\"(\"%s\", rank) VALUES ('hashsize', %d)",
