@@ -80,6 +80,12 @@ struct wal_sync {
     int asked_at; /* the WAL's frames when a checkpoint was last asked */
     bool stop;
     pthread_cond_t wake;
+    /* Taken by this process's writers before SQLite's write lock: they
+     * wait for one another here, woken as soon as it is free, rather
+     * than in SQLite's busy handler, which sleeps and retries in steps
+     * of up to 100 ms.  Given back once the commit is written, before
+     * waiting for the disk. */
+    pthread_mutex_t writer;
     struct wal_sync *next;
 };
 
@@ -89,8 +95,14 @@ struct lite_db {
     struct cached cache[STMT_CACHE];
     uint64_t clock;
     struct wal_sync *sync;
-    bool nowait; /* this commit need not wait for the disk */
+    bool nowait;  /* this commit need not wait for the disk */
+    bool writing; /* holds sync->writer */
 };
+
+/* The writer turn this thread holds, if any: a thread never waits for
+ * its own (a second connection of the same thread writing meanwhile
+ * meets SQLite's lock instead, as it would without the turn). */
+static __thread struct wal_sync *writer_held;
 
 struct lite_stmt {
     struct db_stmt base;
@@ -126,6 +138,7 @@ static int lite_begin(struct db *db);
 static int lite_commit(struct db *db);
 static int lite_commit_nowait(struct db *db);
 static void lite_rollback(struct db *db);
+static void writer_done(struct lite_db *l);
 static bool lite_in_tx(struct db *db);
 static int64_t lite_last_id(struct db *db);
 static int lite_changes(struct db *db);
@@ -270,6 +283,7 @@ lite_close(struct db *db)
         if (l->cache[i].st)
             sqlite3_finalize(l->cache[i].st);
     sqlite3_close_v2(conn_of(db));
+    writer_done(l);
     if (l->sync)
         wal_sync_put(l->sync);
     free(db);
@@ -299,6 +313,7 @@ wal_sync_get(const char *dbfile)
         if (*wal)
             str_copy(w->dbfile, sizeof(w->dbfile), dbfile);
         pthread_mutex_init(&w->mu, NULL);
+        pthread_mutex_init(&w->writer, NULL);
         pthread_cond_init(&w->done, NULL);
         pthread_cond_init(&w->wake, NULL);
         w->next = wal_syncs;
@@ -329,6 +344,7 @@ wal_sync_put(struct wal_sync *w)
         pthread_cond_destroy(&w->wake);
         pthread_cond_destroy(&w->done);
         pthread_mutex_destroy(&w->mu);
+        pthread_mutex_destroy(&w->writer);
         free(w);
     }
     pthread_mutex_unlock(&wal_syncs_mu);
@@ -403,6 +419,9 @@ wal_committed(void *ctx, sqlite3 *h, const char *name, int frames)
     struct lite_db *l = ctx;
     int rc = SQLITE_OK;
 
+    /* Written, and SQLite's write lock released: the next writer may go
+     * while this one waits for the disk. */
+    writer_done(l);
     if (!l->nowait && wal_sync_wait(l->sync) != CG_OK)
         rc = SQLITE_IOERR;
     if (frames >= CHECKPOINT_FRAMES) {
@@ -725,13 +744,40 @@ lite_finalize(struct db_stmt *st)
 static int
 lite_begin(struct db *db)
 {
-    return lite_exec(db, "BEGIN IMMEDIATE");
+    struct lite_db *l = (struct lite_db *)db;
+    int rc;
+
+    if (l->sync && !writer_held && sqlite3_get_autocommit(l->h)) {
+        pthread_mutex_lock(&l->sync->writer);
+        writer_held = l->sync;
+        l->writing = true;
+    }
+    rc = lite_exec(db, "BEGIN IMMEDIATE");
+    if (rc != CG_OK)
+        writer_done(l);
+    return rc;
+}
+
+/* Gives the writer turn back, if this connection holds it. */
+static void
+writer_done(struct lite_db *l)
+{
+    if (!l->writing)
+        return;
+    l->writing = false;
+    writer_held = NULL;
+    pthread_mutex_unlock(&l->sync->writer);
 }
 
 static int
 lite_commit(struct db *db)
 {
-    return lite_exec(db, "COMMIT");
+    int rc = lite_exec(db, "COMMIT");
+
+    /* Given back by the WAL hook once the commit wrote; here after a
+     * transaction that wrote nothing, or one that failed. */
+    writer_done((struct lite_db *)db);
+    return rc;
 }
 
 static int
@@ -743,6 +789,7 @@ lite_commit_nowait(struct db *db)
     l->nowait = true;
     rc = lite_exec(db, "COMMIT");
     l->nowait = false;
+    writer_done(l);
     return rc;
 }
 
@@ -751,6 +798,7 @@ lite_rollback(struct db *db)
 {
     if (!sqlite3_get_autocommit(conn_of(db)))
         lite_exec(db, "ROLLBACK");
+    writer_done((struct lite_db *)db);
 }
 
 static bool
