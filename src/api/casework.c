@@ -62,6 +62,8 @@ cw_lc_fail(struct cw_error *err, enum lc_result r, const char *why)
         return cw_fail(err, 403, "forbidden", "%s", why);
     case LC_EMISSING:
         return cw_fail(err, 422, "missing_field", "%s", why);
+    case LC_ERATED:
+        return cw_fail(err, 409, "conflict", "%s", why);
     default:
         return cw_fail(err, 500, "internal", "lifecycle: %s", why);
     }
@@ -466,6 +468,7 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     bool own = !db_in_tx(db);
     char note[8400]; /* a note of 2000 characters and what changed */
     enum lc_result lr;
+    size_t i;
     int rc;
 
     if (act->category && act->action != ACT_ACCEPT)
@@ -515,6 +518,17 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
                      (long long)act->version, (long long)c.version);
         goto out;
     }
+    /* A step's photos show that step: the report's photo, or an earlier
+     * step's, handed in again would show the work done where it is not. */
+    for (i = 0; i < act->nphotos; i++)
+        if (store_case_has_photo(db, case_id, act->photos[i])) {
+            rc = cw_fail(err, 422, "photo_reused",
+                         "photo %.64s is already in this case's history (its "
+                         "report or an earlier step); attach photos taken "
+                         "for this step",
+                         act->photos[i]);
+            goto out;
+        }
     memset(&ev, 0, sizeof(ev));
     ev.at = act->at ? act->at : cgtime_now();
     ev.actor_id = who->p.user_id;

@@ -314,7 +314,7 @@ check_guards(const struct lc_rule *r, const struct lc_facts *f,
                 "since it was closed",
                 verb, rating_name(f->last_rating));
         *why = why_buf;
-        return LC_EGUARD;
+        return LC_ERATED;
     }
     if ((r->guards & LC_GUARD_UNSATISFIED) &&
         f->last_rating != RATING_UNSATISFIED) {
@@ -329,7 +329,7 @@ check_guards(const struct lc_rule *r, const struct lc_facts *f,
                     "'unsatisfied' can be",
                     verb, rating_name(f->last_rating));
         *why = why_buf;
-        return LC_EGUARD;
+        return LC_ERATED;
     }
     return LC_OK;
 }

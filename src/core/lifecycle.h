@@ -132,8 +132,9 @@ enum lc_result {
     LC_EUNKNOWN, /* no such action in this machine */
     LC_ESTATE,   /* not allowed from the current state (HTTP 409) */
     LC_EROLE,    /* the role may never take it (HTTP 403) */
-    LC_EGUARD,   /* a guard on the case failed (HTTP 403 or 409) */
-    LC_EMISSING  /* the request lacks what the action needs (HTTP 422) */
+    LC_EGUARD,   /* the person is not the one who may (HTTP 403) */
+    LC_EMISSING, /* the request lacks what the action needs (HTTP 422) */
+    LC_ERATED    /* the case's rating does not allow it (HTTP 409) */
 };
 
 /*

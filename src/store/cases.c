@@ -851,6 +851,24 @@ store_photo_exists(struct db *db, const char *hash)
     return n > 0;
 }
 
+bool
+store_case_has_photo(struct db *db, int64_t case_id, const char *hash)
+{
+    struct db_stmt *st;
+    bool found = false;
+
+    if (db_prepare(db,
+                   "SELECT 1 FROM events e JOIN event_photos p"
+                   " ON p.event_id = e.id WHERE e.case_id = ? AND p.hash = ?",
+                   &st) != CG_OK)
+        return false;
+    db_bind_int(st, 1, case_id);
+    db_bind_text(st, 2, hash);
+    found = db_step(st) == DB_ROW;
+    db_finalize(st);
+    return found;
+}
+
 int
 store_idem_get(struct db *db, int64_t user_id, const char *key,
                char *fingerprint, size_t fplen, int64_t *case_id, int *status)

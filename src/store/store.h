@@ -304,6 +304,9 @@ int store_case_list(struct db *db, const struct case_query *q, json_t **items,
 int store_photo_put(struct db *db, const char *hash, int w, int h,
                     int64_t bytes, const char *type, int64_t uploader);
 bool store_photo_exists(struct db *db, const char *hash);
+/* Whether the photo is already in the case's history (its report or a
+ * step since). */
+bool store_case_has_photo(struct db *db, int64_t case_id, const char *hash);
 
 /* Records that user_id was shown the personal data `fields` of a case;
  * the row is committed when this returns (see pii.c). */

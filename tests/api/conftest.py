@@ -12,6 +12,7 @@ Environment:
                          SQLite file
 """
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -35,6 +36,7 @@ PASSWORD = "civicgrid-demo"
 DB_URL = os.environ.get("CIVICGRID_DB_URL")
 # The SQL function (haystack, needle) -> 1-based position, 0 if absent.
 STRPOS = "strpos" if DB_URL else "instr"
+PHOTO_SERIAL = itertools.count(1)
 USERS = ("admin", "dispatcher", "supervisor", "hm-supervisor", "gridworker",
          "community", "sanitation", "landscape", "resident1", "resident2")
 
@@ -367,7 +369,10 @@ class Api:
 
     def photo(self, user, data=None, name="p.png", ctype="image/png"):
         if data is None:
-            data = png_bytes()
+            # A picture of its own each time, as a camera gives: a step
+            # may not show a photo already in its case.
+            n = next(PHOTO_SERIAL)
+            data = png_bytes(8 + n % 200, 8 + n // 200 % 200)
         r = self.post("/api/v1/photos", user,
                       files={"photo": (name, data, ctype)})
         assert r.status_code == 201, (r.status_code, r.text)

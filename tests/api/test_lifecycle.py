@@ -2,7 +2,7 @@
 event per step, and out-of-order steps answered 409 without a change."""
 import pytest
 
-from conftest import err_of, make_case
+from conftest import err_of, make_case, png_bytes
 
 # A scenario is a start (a state reached along the main path, or a fresh
 # report) and steps (user, action, extra fields, expected state).  "PHOTO"
@@ -255,7 +255,7 @@ REFUSED = [
     ("handling", "community", "handle", {"note": "x"}, 422),   # no photo
     ("handling", "community", "extend", {"note": "x"}, 422),   # no days
     ("handling", "community", "extend", {"note": "x", "days": 61}, 422),
-    ("closed", "resident1", "reopen", {"note": "x"}, 403),     # not rated
+    ("closed", "resident1", "reopen", {"note": "x"}, 409),     # not rated
     ("closed", "resident2", "rate", {"rating": "satisfied"}, 403),
     ("closed", "resident1", "rate", {"rating": "great"}, 422),
     ("closed", "resident1", "rate", {}, 422),
@@ -276,14 +276,48 @@ def test_refused_changes_nothing(api, city, state, user, action, kw, status):
 
 
 def test_rate_twice_is_refused(api, city):
+    # The reporter may rate, but the case's rating stands: a conflict with
+    # the case, not a matter of who asks.
     cid = make_case(api, city, "closed")
     api.ok(cid, "resident1", "rate", rating="satisfied")
     before = api.case(cid)
     n = len(api.events(cid))
     r = api.act(cid, "resident1", "rate", rating="unsatisfied")
-    check_unchanged(api, cid, before, n, r, 403)
+    check_unchanged(api, cid, before, n, r, 409)
+    assert "already rated 'satisfied'" in err_of(r)["message"]
     r = api.act(cid, "resident1", "reopen", note="x")
-    check_unchanged(api, cid, before, n, r, 403)
+    check_unchanged(api, cid, before, n, r, 409)
+    assert "'unsatisfied'" in err_of(r)["message"]
+
+
+def test_a_step_cannot_show_a_photo_already_in_the_case(api, city):
+    # The report's photo, or the one of an earlier handling, handed in
+    # again as proof of the work.
+    report_photo = api.photo("resident1", data=png_bytes(rgb=(10, 20, 30)))
+    c = api.report("resident1", category=city.general, area=city.grid,
+                   description="井盖破损，路人容易踩空", photos=[report_photo])
+    cid = c["id"]
+    api.ok(cid, "dispatcher", "accept")
+    api.ok(cid, "dispatcher", "dispatch", unit=city.community_unit)
+    api.ok(cid, "community", "sign")
+    before = api.case(cid)
+    n = len(api.events(cid))
+    r = api.act(cid, "community", "handle", note="已更换井盖",
+                photos=[report_photo])
+    check_unchanged(api, cid, before, n, r, 422)
+    assert err_of(r)["code"] == "photo_reused"
+    assert report_photo in err_of(r)["message"]
+    first = api.photo("community", data=png_bytes(rgb=(40, 50, 60)))
+    api.ok(cid, "community", "handle", note="已更换井盖", photos=[first])
+    api.ok(cid, "supervisor", "rework", note="井盖未固定")
+    before = api.case(cid)
+    n = len(api.events(cid))
+    r = api.act(cid, "community", "handle", note="已固定", photos=[first])
+    check_unchanged(api, cid, before, n, r, 422)
+    assert err_of(r)["code"] == "photo_reused"
+    again = api.photo("community", data=png_bytes(rgb=(70, 80, 90)))
+    api.ok(cid, "community", "handle", note="已固定", photos=[again])
+    assert api.case(cid)["state"] == "handled"
 
 
 def test_stale_version_is_409(api, city):
