@@ -12,6 +12,9 @@
 #include "base/log.h"
 #include "base/str.h"
 
+/* Days ahead the working calendar should know. */
+#define CALENDAR_AHEAD 90
+
 static int add_area(const char *code, int level, const char *geometry,
                     void *ctx);
 
@@ -154,4 +157,31 @@ api_authenticate(struct http_req *r)
                               "header of your session");
     }
     return CG_OK;
+}
+
+bool
+app_calendar_warning(const struct app *a, int64_t now, char *out, size_t len)
+{
+    int64_t today = (now + (int64_t)calendar_offset_min(a->cal) * 60) / 86400;
+    int64_t last = calendar_last_day(a->cal);
+    unsigned m = 1, d = 1;
+    int y = 1970;
+
+    if (last >= today + CALENDAR_AHEAD)
+        return false;
+    if (last < 0) {
+        str_copy(out, len,
+                 "the working calendar names no holidays: every weekday "
+                 "counts as a working day; give the calendar file of the "
+                 "public holidays (--calendar)");
+        return true;
+    }
+    cgtime_civil_from_days(last, &y, &m, &d);
+    str_fmt(out, len,
+            "the working calendar names no holiday after %04d-%02u-%02u: "
+            "deadlines running past it count every weekday as a working "
+            "day; add the next year's public holidays and worked weekend "
+            "days to the calendar file",
+            y, m, d);
+    return true;
 }

@@ -37,6 +37,12 @@ int app_reload_areas(struct app *a);
 int app_locate(struct app *a, double lon, double lat, char *code,
                size_t codelen);
 
+/* When the working calendar names no holiday in the next 90 days (the
+ * longest deadline, 60 working days, reaches about that far): true, with
+ * a sentence for the operator in out. */
+bool app_calendar_warning(const struct app *a, int64_t now, char *out,
+                          size_t len);
+
 /* The route table of the HTTP API. */
 extern const struct route api_routes[];
 extern const size_t api_nroutes;

@@ -31,14 +31,20 @@ static int signin_checked(struct http_req *r);
 int
 api_healthz(struct http_req *r)
 {
+    char why[256];
     int64_t one = 0;
+    json_t *ans;
 
     if (db_scalar_int(api_db(r), 0, &one, "SELECT 1", NULL) != CG_OK ||
         one != 1)
         return http_error(r, 503, "unavailable",
                           "the database is not "
                           "answering");
-    return http_json(r, 200, json_pack("{s:s}", "status", "ok"));
+    ans = json_pack("{s:s}", "status", "ok");
+    /* Still answering, but something for the operator to mend. */
+    if (app_calendar_warning(api_app(r), cgtime_now(), why, sizeof(why)))
+        json_object_set_new(ans, "warnings", json_pack("[s]", why));
+    return http_json(r, 200, ans);
 }
 
 int

@@ -251,7 +251,7 @@ cmd_serve(int argc, char **argv)
     struct store *store;
     struct config cfg;
     struct app app;
-    char host[64], csp[600], origin[200], *colon;
+    char host[64], csp[600], origin[200], why[256], *colon;
     int64_t port;
     int rc;
 
@@ -338,6 +338,11 @@ cmd_serve(int argc, char **argv)
              cfg.db);
     printf("civicgrid is serving %s at http://%s:%lld/ (stop with Ctrl-C)\n",
            cfg.db, host, (long long)port);
+    /* Also in every answer of /healthz while it lasts. */
+    if (app_calendar_warning(&app, cgtime_now(), why, sizeof(why))) {
+        log_warn("msg=\"%s\"", why);
+        printf("warning: %s\n", why);
+    }
     fflush(stdout);
     while (!stopping)
         pause();

@@ -180,6 +180,15 @@ calendar_offset_min(const struct calendar *c)
     return c->offset_min;
 }
 
+int64_t
+calendar_last_day(const struct calendar *c)
+{
+    int64_t h = c->holidays.n ? c->holidays.v[c->holidays.n - 1] : -1;
+    int64_t w = c->workdays.n ? c->workdays.v[c->workdays.n - 1] : -1;
+
+    return h > w ? h : w;
+}
+
 bool
 calendar_is_workday(const struct calendar *c, int y, unsigned m, unsigned d)
 {

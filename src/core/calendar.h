@@ -40,6 +40,12 @@ int calendar_load_file(struct calendar *c, const char *path, char *err,
                        size_t errlen);
 
 int calendar_offset_min(const struct calendar *c);
+/* The last day (days since 1970-01-01, local) that the calendar names as
+ * a holiday or a worked weekend day; -1 when it names none.  After it
+ * every weekday counts as a working day: the State Council publishes
+ * each year's holidays late in the year before, and someone has to add
+ * them. */
+int64_t calendar_last_day(const struct calendar *c);
 bool calendar_is_workday(const struct calendar *c, int y, unsigned m,
                          unsigned d);
 

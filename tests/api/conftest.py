@@ -210,10 +210,10 @@ class Server:
         self.log = log
 
 
-def start_server(tmp, db, blobs):
+def start_server(tmp, db, blobs, env=None):
     port = free_port()
     log = open(os.path.join(tmp, "serve-%d.log" % port), "w")
-    env = dict(os.environ)
+    env = dict(os.environ, **(env or {}))
     proc = subprocess.Popen(
         [binary(), "serve", "--db", db, "--blob-dir", blobs, "--listen",
          "127.0.0.1:%d" % port], cwd=ROOT, env=env, stdout=log,

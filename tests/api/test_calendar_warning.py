@@ -1,0 +1,63 @@
+"""
+The working calendar runs out: the State Council publishes each year's
+holidays late in the year before, and until someone adds them a deadline
+counts the Spring Festival as working days.  The server says so where an
+operator looks (its start, and /healthz, which monitoring polls) while
+it still answers.
+"""
+import os
+import shutil
+import tempfile
+from datetime import date, timedelta
+
+import pytest
+import requests
+
+from conftest import new_db, start_server, stop_server
+
+
+def serve_with_calendar(text):
+    tmp = tempfile.mkdtemp(prefix="civicgrid-cal-")
+    cal = os.path.join(tmp, "calendar.txt")
+    with open(cal, "w") as f:
+        f.write(text)
+    proc, port, log = start_server(tmp, new_db(tmp), os.path.join(tmp, "b"),
+                                   env={"CIVICGRID_CALENDAR": cal})
+    return tmp, proc, port, log
+
+
+@pytest.mark.parametrize("ahead,warned", [(-30, True), (45, True),
+                                          (400, False)])
+def test_healthz_warns_while_the_calendar_runs_out(ahead, warned):
+    last = date.today() + timedelta(days=ahead)
+    tmp, proc, port, log = serve_with_calendar(
+        "zone +08:00\nholiday %s\n" % last.isoformat())
+    try:
+        r = requests.get("http://127.0.0.1:%d/healthz" % port, timeout=10)
+        assert r.status_code == 200
+        body = r.json()
+        assert body["status"] == "ok"
+        if warned:
+            [w] = body["warnings"]
+            assert "no holiday after %s" % last.isoformat() in w, w
+            assert "calendar file" in w
+        else:
+            assert "warnings" not in body, body
+    finally:
+        stop_server(proc, log)
+        with open(log.name) as f:
+            started = f.read()
+        shutil.rmtree(tmp, ignore_errors=True)
+    # Said once at the start as well, for whoever reads the log.
+    assert ("no holiday after %s" % last.isoformat() in started) == warned
+
+
+def test_a_calendar_without_holidays_is_named():
+    tmp, proc, port, log = serve_with_calendar("zone +08:00\n")
+    try:
+        body = requests.get("http://127.0.0.1:%d/healthz" % port,
+                            timeout=10).json()
+        assert "names no holidays" in body["warnings"][0]
+    finally:
+        stop_server(proc, log)
+        shutil.rmtree(tmp, ignore_errors=True)
