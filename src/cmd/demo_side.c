@@ -83,6 +83,7 @@ static int copy_schema(struct side *s, const char *sql, const char *name);
 static int copy_table(struct db *db, const char *name);
 static bool rebuilds(const char *sql, const char *name);
 static void remove_files(const char *path);
+static int names_add(char ***names, size_t *n, const char *name);
 static char **names_dup(char *const *names, size_t n);
 static void names_free(char **names, size_t n);
 
@@ -226,16 +227,9 @@ side_copy(struct side *s)
         return rc;
     /* Named first: a table is not dropped from under a statement. */
     while ((rc = db_step(st)) == DB_ROW)
-        if (rebuilds(s->rollups, db_col_text(st, 0))) {
-            char **more = realloc(tables, (n + 1) * sizeof(*tables));
-
-            if (!more) {
-                rc = CG_ENOMEM;
-                break;
-            }
-            tables = more;
-            tables[n++] = str_dup(db_col_text(st, 0));
-        }
+        if (rebuilds(s->rollups, db_col_text(st, 0)) &&
+            (rc = names_add(&tables, &n, db_col_text(st, 0))) != CG_OK)
+            break;
     db_finalize(st);
     rc = rc == DB_DONE ? (n ? CG_OK : CG_ENOTFOUND) : rc;
     for (i = 0; rc == CG_OK && i < n; i++)
@@ -472,16 +466,9 @@ copy_schema(struct side *s, const char *sql, const char *name)
     if (rc != CG_OK)
         return rc;
     db_bind_text(st, 1, name);
-    while ((rc = db_step(st)) == DB_ROW) {
-        char **more = realloc(stmts, (n + 1) * sizeof(*stmts));
-
-        if (!more) {
-            rc = CG_ENOMEM;
+    while ((rc = db_step(st)) == DB_ROW)
+        if ((rc = names_add(&stmts, &n, db_col_text(st, 0))) != CG_OK)
             break;
-        }
-        stmts = more;
-        stmts[n++] = str_dup(db_col_text(st, 0));
-    }
     db_finalize(st);
     rc = rc == DB_DONE ? (n ? CG_OK : CG_ENOTFOUND) : rc;
     for (i = 0; rc == CG_OK && i < n; i++)
@@ -559,6 +546,19 @@ remove_files(const char *path)
         str_fmt(name, sizeof(name), "%s%s", path, ends[i]);
         unlink(name);
     }
+}
+
+/* Appends a copy of name to names[0..*n). */
+static int
+names_add(char ***names, size_t *n, const char *name)
+{
+    char **more = realloc(*names, (*n + 1) * sizeof(*more));
+
+    if (!more)
+        return CG_ENOMEM;
+    *names = more;
+    more[(*n)++] = str_dup(name);
+    return CG_OK;
 }
 
 static char **
