@@ -1317,17 +1317,6 @@ hand_over(struct load *L)
         r->id = c->id;
         r->title = c->t->title;
         r->description = c->t->description;
-        r->area_path = c->g->area.path;
-        r->category_code = L->cats[c->t->cat].code;
-        r->unit_id = c->unit_id;
-        r->reported_at = c->reported_at;
-        r->stat_state = case_state_name(c->state);
-        r->stat_due_at = c->due_at;
-        r->stat_closed_at = c->stat_closed_at;
-        r->stat_rating =
-            c->stat_rating != RATING_NONE ? rating_name(c->stat_rating) : NULL;
-        r->stat_handled = c->handled;
-        r->stat_reworked = c->reworked;
     }
     return side_add(L->side, rows, L->nbatch);
 }
@@ -1628,11 +1617,15 @@ put_back(struct load *L)
 
     clock_gettime(CLOCK_MONOTONIC, &t);
     if (L->beside) {
-        /* The indexes are built while the side finishes. */
+        /* The indexes are built and the statistics added up while the
+         * side fills the text indexes. */
         side_last(L->side);
         for (i = 0; rc == CG_OK && i < a->nsql; i++)
             rc = db_exec(L->db, a->sql[i]);
         a->secs_rest = seconds_since(&t);
+        if (rc == CG_OK && a->stats)
+            rc = db_exec(L->db, db_dialect_schema_rebuild(L->db, 9));
+        a->secs_stats = seconds_since(&t);
         L->beside = rc == CG_OK && side_finish(L->side) == CG_OK;
         a->secs_wait = seconds_since(&t);
         if (L->beside) {
@@ -1787,9 +1780,9 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
         bulk = rc == CG_OK && had < n;
         if (bulk)
             journal_set(L.db, "delete", journal, sizeof(journal));
-        /* The text indexes and rollups are built alongside, in a file of
-         * their own, on the other core (demo_side.c); a file that cannot
-         * be attached leaves them to be built in place. */
+        /* The text indexes are built alongside, in a file of their own,
+         * on the other core (demo_side.c); a file that cannot be attached
+         * leaves them to be built in place. */
         if (bulk && side_attach(L.db, db_url, &L.side) != CG_OK)
             L.side = NULL;
     }
@@ -1810,13 +1803,11 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
     if (rc == CG_OK && bulk)
         rc = set_aside(&L);
     if (rc == CG_OK && L.side)
-        L.beside = side_start(L.side, L.aside.fts, L.aside.nfts,
-                              L.aside.stats ? db_dialect_schema_rebuild(L.db, 9)
-                                            : NULL) == CG_OK;
+        L.beside = side_start(L.side, L.aside.fts, L.aside.nfts) == CG_OK;
     /* SQLite's text index keeps what it has read in memory up to a size
      * and writes it out as a new segment whenever that is reached: a
      * larger size makes fewer segments to merge later.  (Built alongside,
-     * the side sets its own.) */
+     * they keep their own settings: demo_side.c says why.) */
     if (rc == CG_OK && tuned && !L.beside) {
         fts_tuned = true;
         db_scalar_int(L.db, FTS_HASH_DEFAULT, &hashsize,
@@ -1882,10 +1873,11 @@ out:
                "sign in with the demo password)\n",
                L.escalated, L.rated, L.reopened, L.nresidents, L.ngrids);
         if (L.beside)
-            printf("  of which the indexes %.1f s; the text indexes and "
-                   "statistics, built alongside, %.1f s more to finish and "
-                   "%.1f s to copy in\n",
-                   L.aside.secs_rest, L.aside.secs_wait, L.aside.secs_copy);
+            printf("  of which the indexes %.1f s, the statistics %.1f s; "
+                   "the text indexes, built alongside, %.1f s more to "
+                   "finish and %.1f s to copy in\n",
+                   L.aside.secs_rest, L.aside.secs_stats, L.aside.secs_wait,
+                   L.aside.secs_copy);
         else if (L.direct)
             printf("  of which building the text indexes %.1f s, the "
                    "statistics %.1f s, the other indexes %.1f s\n",

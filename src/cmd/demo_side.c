@@ -1,31 +1,33 @@
 /*
- * demo_side.c - the text indexes and rollups of a bulk load, built on a
- * second core.
+ * demo_side.c - the text indexes of a bulk load, built on a second core.
  *
  * SQLite writes a database from one connection at a time, and the rows
- * of a million cases keep one core busy; filling the text indexes from
- * them takes about as long again.  So a thread of its own fills them in a
- * database file beside the city's (the side): a narrow copy of the cases,
- * holding only the columns that the text indexes and the statistics read,
- * under the city's own definitions of the text indexes, of the rollup
- * tables and of the view they are added up from, all read from the city's
- * schema.  The side first copies the cases the city has; then the load
- * hands over each batch of rows it writes.  Once the last is in, while
- * the load builds the cases' other indexes, the side fills its text
- * indexes by their own 'rebuild' and adds up the rollups by the schema's
- * rebuild statements.  Made by the same SQLite from the same definitions
- * and rows, its tables hold what the city's would after a rebuild there,
- * and the load copies them in, row for row, inside its transaction (the
- * text indexes' settings stay the city's own).
+ * of a million cases keep one core busy; filling the two text indexes
+ * from them takes longer than building all the other indexes.  So a
+ * thread of its own fills them in a database file beside the city's (the
+ * side): a copy of the cases' ids, titles and descriptions, under the
+ * city's own definitions of the text indexes, read from its schema.  The
+ * side first copies the cases the city has; then the load hands over each
+ * batch of rows it writes.  Once the last is in, while the load builds
+ * the cases' other indexes and adds up the statistics, the side fills its
+ * text indexes by their own 'rebuild'.  Made by the same SQLite from the
+ * same definitions and rows, its tables hold what the city's would after
+ * a rebuild there, and the load copies them in, row for row, inside its
+ * transaction (the text indexes' settings stay the city's own).
  *
- * The text indexes are filled after the rows rather than batch by batch
- * as they come: both threads read and write memory at full speed, and on
- * two cores indexing alongside slowed the writing of the rows by about as
- * much as it saved (a million cases: 60 s against 52 s).
+ * The rebuild keeps the index's own settings: it writes many small
+ * segments and merges them as it goes, which leaves the largest ones on
+ * the highest levels, where later reports' small segments seldom reach.
+ * Written whole into one segment instead (a larger part in memory, or an
+ * 'optimize' afterwards), the index sat on a low level and every few
+ * dozen reports began merging all of it again: a million cases were
+ * generated in 55 s instead of 57, but reports were taken at a quarter
+ * of the rate.  Filling the indexes batch by batch while the rows are
+ * written saved nothing either: both threads read and write memory at
+ * full speed, and on two cores the rows were written that much slower.
  *
- * Anything the side cannot build (a definition that reads a column the
- * narrow copy lacks, say) fails side_start() or side_finish(), and the
- * load then derives in place.
+ * Anything the side cannot build fails side_start() or side_finish(),
+ * and the load then builds the text indexes in place.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -40,12 +42,8 @@
 #include "cmd/demo_side.h"
 #include "store/db.h"
 
-#define SIDE_COLS                                                              \
-    "id, title, description, area_path, category_code, unit_id,"               \
-    " reported_at, stat_state, stat_due_at, stat_closed_at, stat_rating,"      \
-    " stat_handled, stat_reworked"
-#define MAX_QUEUED  16       /* batches handed over and not yet written */
-#define HASH_SIDE   67108864 /* bytes a text index gathers in memory */
+#define SIDE_COLS   "id, title, description"
+#define MAX_QUEUED  16 /* batches handed over and not yet written */
 #define SIDE_SUFFIX "-side"
 
 /* The tables an FTS5 index keeps its data in, beside its settings
@@ -63,7 +61,6 @@ struct side {
     char *dbfile, *path;
     char **fts;
     size_t nfts;
-    char *rollups;
     struct db *db; /* the builder's own connection */
     pthread_t thread;
     bool attached, started;
@@ -81,7 +78,6 @@ static int side_fill(struct side *s);
 static int side_end(struct side *s);
 static int copy_schema(struct side *s, const char *sql, const char *name);
 static int copy_table(struct db *db, const char *name);
-static bool rebuilds(const char *sql, const char *name);
 static void remove_files(const char *path);
 static int names_add(char ***names, size_t *n, const char *name);
 static char **names_dup(char *const *names, size_t n);
@@ -120,13 +116,12 @@ side_attach(struct db *db, const char *dbfile, struct side **out)
 }
 
 int
-side_start(struct side *s, char *const *fts, size_t nfts, const char *rollups)
+side_start(struct side *s, char *const *fts, size_t nfts)
 {
     int rc;
 
     s->fts = names_dup(fts, nfts);
     s->nfts = nfts;
-    s->rollups = rollups ? str_dup(rollups) : NULL;
     if (pthread_create(&s->thread, NULL, side_main, s) != 0)
         return CG_ERR;
     s->started = true;
@@ -197,9 +192,8 @@ side_finish(struct side *s)
 int
 side_copy(struct side *s)
 {
-    struct db_stmt *st;
-    char name[256], **tables = NULL;
-    size_t i, k, n = 0;
+    char name[256];
+    size_t i, k;
     int rc = CG_OK;
 
     for (i = 0; rc == CG_OK && i < s->nfts; i++)
@@ -217,24 +211,6 @@ side_copy(struct side *s)
             else if (rc == CG_OK && k == 0)
                 rc = CG_ENOTFOUND; /* no index was built */
         }
-    if (rc != CG_OK || !s->rollups)
-        return rc;
-    rc = db_prepare(s->city,
-                    "SELECT name FROM side.sqlite_master WHERE type = 'table'"
-                    " AND name LIKE 'stats\\_%' ESCAPE '\\' ORDER BY rowid",
-                    &st);
-    if (rc != CG_OK)
-        return rc;
-    /* Named first: a table is not dropped from under a statement. */
-    while ((rc = db_step(st)) == DB_ROW)
-        if (rebuilds(s->rollups, db_col_text(st, 0)) &&
-            (rc = names_add(&tables, &n, db_col_text(st, 0))) != CG_OK)
-            break;
-    db_finalize(st);
-    rc = rc == DB_DONE ? (n ? CG_OK : CG_ENOTFOUND) : rc;
-    for (i = 0; rc == CG_OK && i < n; i++)
-        rc = copy_table(s->city, tables[i]);
-    names_free(tables, n);
     return rc;
 }
 
@@ -260,7 +236,6 @@ side_close(struct side *s)
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     names_free(s->fts, s->nfts);
-    free(s->rollups);
     free(s->dbfile);
     free(s->path);
     free(s);
@@ -289,7 +264,7 @@ side_main(void *arg)
         db_close(s->db);
     s->db = NULL;
     if (rc != CG_OK)
-        log_warn("msg=\"text indexes and statistics not built apart\""
+        log_warn("msg=\"text indexes not built apart\""
                  " err=%s",
                  cg_strerror(rc));
     pthread_mutex_lock(&s->mu);
@@ -305,7 +280,6 @@ static int
 side_open(struct side *s)
 {
     struct db_stmt *st;
-    char sql[512];
     size_t i;
     int rc;
 
@@ -324,30 +298,12 @@ side_open(struct side *s)
     db_finalize(st);
     if (rc == CG_OK)
         rc = db_exec(s->db, "CREATE TABLE cases (id INTEGER PRIMARY KEY,"
-                            " title TEXT, description TEXT, area_path TEXT,"
-                            " category_code TEXT, unit_id INTEGER,"
-                            " reported_at INTEGER, stat_state TEXT,"
-                            " stat_due_at INTEGER, stat_closed_at INTEGER,"
-                            " stat_rating TEXT, stat_handled INTEGER,"
-                            " stat_reworked INTEGER)");
+                            " title TEXT, description TEXT)");
     for (i = 0; rc == CG_OK && i < s->nfts; i++)
         rc = copy_schema(s,
                          "SELECT sql FROM city.sqlite_master"
                          " WHERE type = 'table' AND name = ?",
                          s->fts[i]);
-    if (rc == CG_OK && s->rollups)
-        rc = copy_schema(s,
-                         "SELECT sql FROM city.sqlite_master"
-                         " WHERE type IN ('table', 'view') AND name LIKE ?"
-                         " ESCAPE '\\' ORDER BY rowid",
-                         "stats\\_%");
-    /* A large part in memory: fewer segments to merge. */
-    for (i = 0; rc == CG_OK && i < s->nfts; i++) {
-        str_fmt(sql, sizeof(sql),
-                "INSERT INTO \"%s\"(\"%s\", rank) VALUES ('hashsize', %d)",
-                s->fts[i], s->fts[i], HASH_SIDE);
-        rc = db_exec(s->db, sql);
-    }
     if (rc == CG_OK)
         rc = db_exec(s->db, "BEGIN; INSERT INTO cases SELECT " SIDE_COLS
                             " FROM city.cases; COMMIT");
@@ -365,9 +321,7 @@ side_fill(struct side *s)
     size_t i;
     int rc;
 
-    rc = db_prepare(s->db,
-                    "INSERT INTO cases (" SIDE_COLS
-                    ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    rc = db_prepare(s->db, "INSERT INTO cases (" SIDE_COLS ") VALUES (?, ?, ?)",
                     &st);
     if (rc != CG_OK)
         return rc;
@@ -393,25 +347,6 @@ side_fill(struct side *s)
             db_bind_int(st, 1, r->id);
             db_bind_text(st, 2, r->title);
             db_bind_text(st, 3, r->description);
-            db_bind_text(st, 4, r->area_path);
-            db_bind_text(st, 5, r->category_code);
-            if (r->unit_id)
-                db_bind_int(st, 6, r->unit_id);
-            else
-                db_bind_null(st, 6);
-            db_bind_int(st, 7, r->reported_at);
-            db_bind_text(st, 8, r->stat_state);
-            if (r->stat_due_at)
-                db_bind_int(st, 9, r->stat_due_at);
-            else
-                db_bind_null(st, 9);
-            if (r->stat_closed_at)
-                db_bind_int(st, 10, r->stat_closed_at);
-            else
-                db_bind_null(st, 10);
-            db_bind_text(st, 11, r->stat_rating);
-            db_bind_int(st, 12, r->stat_handled);
-            db_bind_int(st, 13, r->stat_reworked);
             if (db_step(st) != DB_DONE)
                 rc = CG_EDB;
         }
@@ -423,7 +358,7 @@ side_fill(struct side *s)
     return rc;
 }
 
-/* The text indexes filled, the rollups added up, the whole committed. */
+/* The text indexes filled, the whole committed. */
 static int
 side_end(struct side *s)
 {
@@ -431,22 +366,12 @@ side_end(struct side *s)
     size_t i;
     int rc = CG_OK;
 
-    /* Each text index rebuilt, then merged into one segment on a level
-     * of its own: later writes add small segments below it and merge
-     * those among themselves.  Left as the rebuild makes them (16
-     * segments of the trigram index at a million cases), or as one
-     * segment on the level new ones start at, every later write would
-     * also merge a share of the whole index: reports came in at half
-     * the rate (405 against 759 a second). */
     for (i = 0; rc == CG_OK && i < s->nfts; i++) {
         str_fmt(sql, sizeof(sql),
-                "INSERT INTO \"%s\"(\"%s\") VALUES ('rebuild');"
-                " INSERT INTO \"%s\"(\"%s\") VALUES ('optimize')",
-                s->fts[i], s->fts[i], s->fts[i], s->fts[i]);
+                "INSERT INTO \"%s\"(\"%s\") VALUES ('rebuild')", s->fts[i],
+                s->fts[i]);
         rc = db_exec(s->db, sql);
     }
-    if (rc == CG_OK && s->rollups)
-        rc = db_exec(s->db, s->rollups);
     if (rc == CG_OK)
         rc = db_exec(s->db, "COMMIT");
     return rc;
@@ -477,62 +402,22 @@ copy_schema(struct side *s, const char *sql, const char *name)
     return rc;
 }
 
-/* Replaces the rows of the city's table name with the side's; its
- * indexes are made again afterwards rather than kept up to date row by
- * row. */
+/* Replaces the rows of the city's table name with the side's. */
 static int
 copy_table(struct db *db, const char *name)
 {
-    struct db_stmt *st;
-    struct buf sql, again;
+    struct buf sql;
     int rc;
 
-    buf_init(&sql, 1 << 16);
-    buf_init(&again, 1 << 16);
-    rc = db_prepare(db,
-                    "SELECT name, sql FROM main.sqlite_master WHERE"
-                    " type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-                    &st);
-    if (rc != CG_OK)
-        goto out;
-    db_bind_text(st, 1, name);
-    while (rc == CG_OK && (rc = db_step(st)) == DB_ROW) {
-        rc = buf_printf(&sql, "DROP INDEX main.\"%s\";", db_col_text(st, 0));
-        if (rc == CG_OK)
-            rc = buf_printf(&again, "%s;", db_col_text(st, 1));
-    }
-    db_finalize(st);
-    if (rc != DB_DONE)
-        goto out;
+    buf_init(&sql, 1024);
     rc = buf_printf(&sql,
                     "DELETE FROM main.\"%s\";"
-                    " INSERT INTO main.\"%s\" SELECT * FROM side.\"%s\";",
+                    " INSERT INTO main.\"%s\" SELECT * FROM side.\"%s\"",
                     name, name, name);
     if (rc == CG_OK)
         rc = db_exec(db, sql.data);
-    if (rc == CG_OK && again.len)
-        rc = db_exec(db, again.data);
-out:
     buf_free(&sql);
-    buf_free(&again);
     return rc;
-}
-
-/* Whether the statements sql fill table name (INSERT INTO name ...): the
- * other stats_* tables, if any, are not the rollups' and stay as they
- * are. */
-static bool
-rebuilds(const char *sql, const char *name)
-{
-    size_t len = strlen(name);
-    const char *p;
-
-    for (p = sql; (p = strstr(p, "INSERT INTO ")); p++) {
-        p += strlen("INSERT INTO ");
-        if (strncmp(p, name, len) == 0 && (p[len] == ' ' || p[len] == '('))
-            return true;
-    }
-    return false;
 }
 
 static void

@@ -1,7 +1,7 @@
 /*
- * demo_side.h - what a bulk load of cases derives from them (the text
- * indexes, the statistics' rollups), built on a second core in a file of
- * its own while the load writes the rows, and copied in at its end.
+ * demo_side.h - the text indexes of a bulk load of cases, built on a
+ * second core in a file of their own while the load writes the rows, and
+ * copied in at its end.
  */
 #ifndef CG_DEMO_SIDE_H
 #define CG_DEMO_SIDE_H
@@ -12,30 +12,22 @@
 struct db;
 struct side;
 
-/* The columns of a case the derived tables read.  The strings must live
- * until side_finish(); 0 stands for NULL in the numbers but for the
- * two flags. */
+/* What the text indexes read of a case.  The strings must live until
+ * side_finish(). */
 struct side_row {
     int64_t id;
-    const char *title, *description, *area_path, *category_code;
-    int64_t unit_id, reported_at;
-    const char *stat_state;
-    int64_t stat_due_at, stat_closed_at;
-    const char *stat_rating;
-    int stat_handled, stat_reworked;
+    const char *title, *description;
 };
 
 /* Before the load's transaction: attaches the side file, named after
  * dbfile, to db as "side". */
 int side_attach(struct db *db, const char *dbfile, struct side **out);
 /* In the load's transaction, once the triggers are set aside: starts the
- * builder of the text indexes over the cases fts[0..nfts) and, when
- * rollups is not NULL, of the tables named stats_* that those statements
- * fill.  Returns once the side holds the cases the city had before the
- * load; an error then means the load must derive in place, and
- * side_close() is all that is left to call. */
-int side_start(struct side *s, char *const *fts, size_t nfts,
-               const char *rollups);
+ * builder of the text indexes over the cases fts[0..nfts).  Returns once
+ * the side holds the cases the city had before the load; an error then
+ * means the load must build them in place, and side_close() is all that
+ * is left to call. */
+int side_start(struct side *s, char *const *fts, size_t nfts);
 /* Hands over rows[0..n) just written. */
 int side_add(struct side *s, const struct side_row *rows, size_t n);
 /* No more rows: the side finishes while the load goes on. */
@@ -43,8 +35,8 @@ void side_last(struct side *s);
 /* Waits for the side to be built (saying there are no more rows if
  * side_last() has not); its result. */
 int side_finish(struct side *s);
-/* In the load's transaction: replaces the city's text indexes and
- * rollups with the side's. */
+/* In the load's transaction: replaces the city's text indexes with the
+ * side's. */
 int side_copy(struct side *s);
 /* After the transaction: detaches the side file and removes it. */
 void side_close(struct side *s);
