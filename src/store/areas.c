@@ -167,24 +167,32 @@ store_area_each_geometry(struct db *db,
     return rc == DB_DONE ? CG_OK : rc;
 }
 
+/* The area and its ancestors in one statement (each case's page names
+ * them all: five lookups were a seventh of the time of reading a case). */
 json_t *
 store_area_chain(struct db *db, const char *code)
 {
     json_t *chain = json_array();
-    char cur[CODE_LEN];
-    struct area a;
-    int guard = 0;
+    struct db_stmt *st;
 
-    str_copy(cur, sizeof(cur), code);
-    while (guard++ <= AREA_BUILDING && store_area_get(db, cur, &a) == CG_OK) {
-        json_array_insert_new(chain, 0,
-                              json_pack("{s:s, s:s, s:s}", "code", a.code,
-                                        "name", a.name, "level",
-                                        area_level_name(a.level)));
-        if (!a.parent[0])
-            break;
-        str_copy(cur, sizeof(cur), a.parent);
-    }
+    if (db_prepare(db,
+                   "WITH RECURSIVE up(code, parent, name, level, depth) AS ("
+                   " SELECT code, parent, name, level, 0 FROM areas"
+                   " WHERE code = ?"
+                   " UNION ALL SELECT a.code, a.parent, a.name, a.level,"
+                   " up.depth + 1 FROM areas a JOIN up ON a.code = up.parent"
+                   " WHERE up.depth < ?)"
+                   " SELECT code, name, level FROM up ORDER BY depth DESC",
+                   &st) != CG_OK)
+        return chain;
+    db_bind_text(st, 1, code);
+    db_bind_int(st, 2, AREA_BUILDING);
+    while (db_step(st) == DB_ROW)
+        json_array_append_new(
+            chain, json_pack("{s:s, s:s, s:s}", "code", db_col_text(st, 0),
+                             "name", db_col_text(st, 1), "level",
+                             area_level_name((int)db_col_int(st, 2))));
+    db_finalize(st);
     return chain;
 }
 
