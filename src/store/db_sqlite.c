@@ -38,6 +38,8 @@
  * SQL again was a third of the cost of reading a case.  A connection
  * belongs to one thread, so its cache needs no lock. */
 #define STMT_CACHE 96
+/* How long a statement waits for another connection's lock. */
+#define BUSY_TIMEOUT_MS 10000
 
 struct cached {
     uint64_t hash;
@@ -254,7 +256,7 @@ db_sqlite_open(const char *url, struct db **out)
         lite_close(&db->base);
         return CG_EDB;
     }
-    sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_busy_timeout(db->h, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(db->h, 1);
     if (lite_search_register(db->h) != CG_OK) {
         lite_close(&db->base);
@@ -745,15 +747,30 @@ static int
 lite_begin(struct db *db)
 {
     struct lite_db *l = (struct lite_db *)db;
+    struct timespec until;
+    bool took = false;
     int rc;
 
-    if (l->sync && !writer_held && sqlite3_get_autocommit(l->h)) {
-        pthread_mutex_lock(&l->sync->writer);
+    /* Not for a database in memory (they would all share one turn), nor
+     * for a connection already in a transaction, whose BEGIN fails. */
+    if (l->sync && *l->sync->wal && !writer_held &&
+        sqlite3_get_autocommit(l->h)) {
+        /* As long as SQLite's busy timeout: a writer of another process
+         * holding the lock makes this one wait in SQLite's handler, and
+         * those queued here no longer than it would. */
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+        if (pthread_mutex_timedlock(&l->sync->writer, &until) != 0) {
+            log_error("msg=\"database busy\" op=begin"
+                      " err=\"no turn to write within %d s\"",
+                      BUSY_TIMEOUT_MS / 1000);
+            return CG_EDB;
+        }
         writer_held = l->sync;
-        l->writing = true;
+        l->writing = took = true;
     }
     rc = lite_exec(db, "BEGIN IMMEDIATE");
-    if (rc != CG_OK)
+    if (rc != CG_OK && took)
         writer_done(l);
     return rc;
 }
