@@ -165,23 +165,27 @@ app_calendar_warning(const struct app *a, int64_t now, char *out, size_t len)
     int64_t today = (now + (int64_t)calendar_offset_min(a->cal) * 60) / 86400;
     int64_t last = calendar_last_day(a->cal);
     unsigned m = 1, d = 1;
-    int y = 1970;
+    int y = 1970, last_y = 0;
 
-    if (last >= today + CALENDAR_AHEAD)
+    /* A year is covered once any of its holidays is named (the State
+     * Council publishes a whole year at once): through the 31 December
+     * of the last year named. */
+    cgtime_civil_from_days(today + CALENDAR_AHEAD, &y, &m, &d);
+    if (last >= 0)
+        cgtime_civil_from_days(last, &last_y, &m, &d);
+    if (last >= 0 && last_y >= y)
         return false;
-    if (last < 0) {
+    if (last < 0)
         str_copy(out, len,
                  "the working calendar names no holidays: every weekday "
                  "counts as a working day; give the calendar file of the "
                  "public holidays (--calendar)");
-        return true;
-    }
-    cgtime_civil_from_days(last, &y, &m, &d);
-    str_fmt(out, len,
-            "the working calendar names no holiday after %04d-%02u-%02u: "
-            "deadlines running past it count every weekday as a working "
-            "day; add the next year's public holidays and worked weekend "
-            "days to the calendar file",
-            y, m, d);
+    else
+        str_fmt(out, len,
+                "the working calendar names no holidays for %d: deadlines "
+                "running into it count every weekday as a working day; add "
+                "its public holidays and worked weekend days to the "
+                "calendar file",
+                last_y + 1);
     return true;
 }

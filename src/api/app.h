@@ -37,9 +37,10 @@ int app_reload_areas(struct app *a);
 int app_locate(struct app *a, double lon, double lat, char *code,
                size_t codelen);
 
-/* When the working calendar names no holiday in the next 90 days (the
- * longest deadline, 60 working days, reaches about that far): true, with
- * a sentence for the operator in out. */
+/* When the working calendar does not cover the next 90 days (the
+ * longest deadline, 60 working days, reaches about that far), a year
+ * being covered once any of its holidays is named: true, with a sentence
+ * for the operator in out. */
 bool app_calendar_warning(const struct app *a, int64_t now, char *out,
                           size_t len);
 
