@@ -63,7 +63,7 @@ cw_lc_fail(struct cw_error *err, enum lc_result r, const char *why)
     case LC_EMISSING:
         return cw_fail(err, 422, "missing_field", "%s", why);
     case LC_ERATED:
-        return cw_fail(err, 409, "conflict", "%s", why);
+        return cw_fail(err, 409, "rating_conflict", "%s", why);
     default:
         return cw_fail(err, 500, "internal", "lifecycle: %s", why);
     }

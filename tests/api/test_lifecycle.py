@@ -284,6 +284,7 @@ def test_rate_twice_is_refused(api, city):
     n = len(api.events(cid))
     r = api.act(cid, "resident1", "rate", rating="unsatisfied")
     check_unchanged(api, cid, before, n, r, 409)
+    assert err_of(r)["code"] == "rating_conflict"
     assert "already rated 'satisfied'" in err_of(r)["message"]
     r = api.act(cid, "resident1", "reopen", note="x")
     check_unchanged(api, cid, before, n, r, 409)
