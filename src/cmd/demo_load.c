@@ -1635,7 +1635,7 @@ put_back(struct load *L)
         }
         if (rc != CG_OK)
             return rc;
-        rest = true;
+        rest = true; /* the indexes and statistics are done */
     }
     for (i = 0; rc == CG_OK && i < a->nfts; i++) {
         str_fmt(sql, sizeof(sql),
@@ -1644,9 +1644,10 @@ put_back(struct load *L)
         rc = db_exec(L->db, sql);
     }
     a->secs_text = seconds_since(&t);
-    if (rc == CG_OK && a->stats)
+    if (rc == CG_OK && a->stats && !rest)
         rc = db_exec(L->db, db_dialect_schema_rebuild(L->db, 9));
-    a->secs_stats = seconds_since(&t);
+    if (!rest)
+        a->secs_stats = seconds_since(&t);
     for (i = 0; rc == CG_OK && !rest && i < a->nsql; i++)
         rc = db_exec(L->db, a->sql[i]);
     if (!rest)

@@ -27,7 +27,11 @@
  * full speed, and on two cores the rows were written that much slower.
  *
  * Anything the side cannot build fails side_start() or side_finish(),
- * and the load then builds the text indexes in place.
+ * and the load then builds the text indexes in place; a copy that fails
+ * fails the load, whose transaction then leaves the city as it was.
+ * The load's own connection must not use the text indexes after the
+ * copy: FTS5 keeps what it read of an index per connection, and notices
+ * other connections' changes only.
  */
 #include <pthread.h>
 #include <stdbool.h>

@@ -419,3 +419,32 @@ def test_the_text_index_finds_what_a_scan_finds(loaded):
                           " > 0 OR instr(COALESCE(title, ''), ?) > 0"
                           " ORDER BY id", w, w)
         assert got == want, w
+
+
+@sqlite_only
+def test_a_load_without_its_side_file_builds_the_text_indexes_in_place():
+    # Where the side file cannot be made (a folder of that name is in the
+    # way), the load builds its text indexes itself, and they are whole.
+    tmp = tempfile.mkdtemp(prefix="civicgrid-load-")
+    try:
+        db, blobs = make_demo(tmp)
+        os.mkdir(db + "-side")
+        r = run(["demo", "--db", db, "--blob-dir", blobs, "--cases", "1000"])
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert "generated 1000 cases" in r.stdout
+        assert "built alongside" not in r.stdout
+        assert "building the text indexes" in r.stdout, r.stdout[-600:]
+        with connect(db) as c:
+            c.execute("INSERT INTO cases_fts(cases_fts) VALUES"
+                      " ('integrity-check')")
+            w = c.execute("SELECT substr(description, 3, 3) FROM cases"
+                          " ORDER BY id DESC LIMIT 1").fetchone()[0]
+            got = c.execute("SELECT COUNT(*) FROM cases_fts WHERE cases_fts"
+                            " MATCH ?", ('"%s"' % w,)).fetchone()[0]
+            want = c.execute("SELECT COUNT(*) FROM cases WHERE"
+                             " instr(description, ?) > 0 OR"
+                             " instr(COALESCE(title, ''), ?) > 0",
+                             (w, w)).fetchone()[0]
+        assert got == want > 0, w
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
