@@ -192,11 +192,10 @@ struct aside {
     size_t nsql;
     char **fts; /* text indexes to rebuild */
     size_t nfts;
-
     bool stats; /* the statistics' triggers were set aside */
     /* Seconds spent putting back: text indexes, statistics, the rest;
-     * when those two are built alongside (demo_side.c), waiting for them
-     * once the rest is done and copying them in. */
+     * with the text indexes built alongside (demo_side.c), waiting for
+     * them once the rest is done and copying them in. */
     double secs_text, secs_stats, secs_rest, secs_wait, secs_copy;
 };
 
@@ -227,7 +226,7 @@ struct load {
     long escalated, rated, reopened;
     struct aside aside;
     bool direct;       /* rows written into the tables, not staged */
-    struct side *side; /* builds the text indexes and rollups alongside */
+    struct side *side; /* builds the text indexes alongside */
     bool beside;       /* and has begun to */
 };
 
@@ -1680,7 +1679,6 @@ aside_free(struct aside *a)
         free(a->fts[i]);
     free(a->sql);
     free(a->fts);
-
     memset(a, 0, sizeof(*a));
 }
 

@@ -21,7 +21,7 @@
  * Written whole into one segment instead (a larger part in memory, or an
  * 'optimize' afterwards), the index sat on a low level and every few
  * dozen reports began merging all of it again: a million cases were
- * generated in 55 s instead of 57, but reports were taken at a quarter
+ * generated in 55 s instead of 57, but reports were taken at a fifth
  * of the rate.  Filling the indexes batch by batch while the rows are
  * written saved nothing either: both threads read and write memory at
  * full speed, and on two cores the rows were written that much slower.
@@ -63,7 +63,7 @@ struct chunk {
 struct side {
     struct db *city; /* the load's connection, the side attached */
     char *dbfile, *path;
-    char **fts;
+    char *const *fts; /* the load's names of the text indexes */
     size_t nfts;
     struct db *db; /* the builder's own connection */
     pthread_t thread;
@@ -80,12 +80,9 @@ static void *side_main(void *arg);
 static int side_open(struct side *s);
 static int side_fill(struct side *s);
 static int side_end(struct side *s);
-static int copy_schema(struct side *s, const char *sql, const char *name);
+static int copy_definition(struct side *s, const char *name);
 static int copy_table(struct db *db, const char *name);
 static void remove_files(const char *path);
-static int names_add(char ***names, size_t *n, const char *name);
-static char **names_dup(char *const *names, size_t n);
-static void names_free(char **names, size_t n);
 
 int
 side_attach(struct db *db, const char *dbfile, struct side **out)
@@ -124,7 +121,7 @@ side_start(struct side *s, char *const *fts, size_t nfts)
 {
     int rc;
 
-    s->fts = names_dup(fts, nfts);
+    s->fts = fts;
     s->nfts = nfts;
     if (pthread_create(&s->thread, NULL, side_main, s) != 0)
         return CG_ERR;
@@ -239,7 +236,6 @@ side_close(struct side *s)
     remove_files(s->path);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
-    names_free(s->fts, s->nfts);
     free(s->dbfile);
     free(s->path);
     free(s);
@@ -304,10 +300,7 @@ side_open(struct side *s)
         rc = db_exec(s->db, "CREATE TABLE cases (id INTEGER PRIMARY KEY,"
                             " title TEXT, description TEXT)");
     for (i = 0; rc == CG_OK && i < s->nfts; i++)
-        rc = copy_schema(s,
-                         "SELECT sql FROM city.sqlite_master"
-                         " WHERE type = 'table' AND name = ?",
-                         s->fts[i]);
+        rc = copy_definition(s, s->fts[i]);
     if (rc == CG_OK)
         rc = db_exec(s->db, "BEGIN; INSERT INTO cases SELECT " SIDE_COLS
                             " FROM city.cases; COMMIT");
@@ -381,28 +374,26 @@ side_end(struct side *s)
     return rc;
 }
 
-/* Runs in the side each statement that `sql` (with ? bound to name)
- * reads from the city's schema; an error when there is none. */
+/* Makes in the side the city's table name as the city defines it. */
 static int
-copy_schema(struct side *s, const char *sql, const char *name)
+copy_definition(struct side *s, const char *name)
 {
     struct db_stmt *st;
-    char **stmts = NULL;
-    size_t n = 0, i;
+    char *sql = NULL;
     int rc;
 
-    rc = db_prepare(s->db, sql, &st);
+    rc = db_prepare(s->db,
+                    "SELECT sql FROM city.sqlite_master"
+                    " WHERE type = 'table' AND name = ?",
+                    &st);
     if (rc != CG_OK)
         return rc;
     db_bind_text(st, 1, name);
-    while ((rc = db_step(st)) == DB_ROW)
-        if ((rc = names_add(&stmts, &n, db_col_text(st, 0))) != CG_OK)
-            break;
+    if (db_step(st) == DB_ROW && db_col_text(st, 0))
+        sql = str_dup(db_col_text(st, 0));
     db_finalize(st);
-    rc = rc == DB_DONE ? (n ? CG_OK : CG_ENOTFOUND) : rc;
-    for (i = 0; rc == CG_OK && i < n; i++)
-        rc = db_exec(s->db, stmts[i]);
-    names_free(stmts, n);
+    rc = sql ? db_exec(s->db, sql) : CG_ENOTFOUND;
+    free(sql);
     return rc;
 }
 
@@ -435,38 +426,4 @@ remove_files(const char *path)
         str_fmt(name, sizeof(name), "%s%s", path, ends[i]);
         unlink(name);
     }
-}
-
-/* Appends a copy of name to names[0..*n). */
-static int
-names_add(char ***names, size_t *n, const char *name)
-{
-    char **more = realloc(*names, (*n + 1) * sizeof(*more));
-
-    if (!more)
-        return CG_ENOMEM;
-    *names = more;
-    more[(*n)++] = str_dup(name);
-    return CG_OK;
-}
-
-static char **
-names_dup(char *const *names, size_t n)
-{
-    char **out = n ? xcalloc(n, sizeof(*out)) : NULL;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        out[i] = str_dup(names[i]);
-    return out;
-}
-
-static void
-names_free(char **names, size_t n)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
 }

@@ -23,7 +23,8 @@ struct side_row {
  * dbfile, to db as "side". */
 int side_attach(struct db *db, const char *dbfile, struct side **out);
 /* In the load's transaction, once the triggers are set aside: starts the
- * builder of the text indexes over the cases fts[0..nfts).  Returns once
+ * builder of the text indexes over the cases fts[0..nfts), names that
+ * must live until side_close().  Returns once
  * the side holds the cases the city had before the load; an error then
  * means the load must build them in place, and side_close() is all that
  * is left to call. */
