@@ -1,8 +1,8 @@
 # Benchmarks of the HTTP API (bench/http/run.sh): a city of BENCH_CASES
 # generated cases (default 1,000,000; the database is cached under
 # bench/.cache/), each scenario driven by wrk against `civicgrid serve`,
-# and nginx serving a static file as the machine's limit.  Needs
-# `scripts/install-deps.sh bench` (wrk, nginx); writes
+# and nginx serving a static file as the machine's limit.  Installs the
+# project's packages and wrk and nginx first when missing; writes
 # bench/results/http.md.
 #
 #   make bench                        the HTTP benchmark
@@ -13,7 +13,10 @@
 
 bench: bench-http
 
-bench-http: civicgrid
+# Like `make run`, each installs what it needs first.
+bench-http: deps
+	@$(MAKE) --no-print-directory civicgrid
+	@scripts/install-deps.sh bench
 	@bench/http/run.sh
 
 # make bench-scale: the same scenarios on SQLite and PostgreSQL, one server
@@ -21,5 +24,6 @@ bench-http: civicgrid
 # docs/benchmarks.md).
 .PHONY: bench-scale
 
-bench-scale: civicgrid
+bench-scale: deps
+	@$(MAKE) --no-print-directory civicgrid
 	@bench/scale/run.sh

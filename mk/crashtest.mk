@@ -11,5 +11,6 @@
 
 .PHONY: crashtest
 
-crashtest: civicgrid
+crashtest: deps
+	@$(MAKE) --no-print-directory civicgrid
 	@$(PYTHON) scripts/crashtest.py

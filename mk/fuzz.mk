@@ -62,12 +62,13 @@ FUZZ_FLAGS       := -timeout=$(FUZZ_TIMEOUT) -rss_limit_mb=$(FUZZ_RSS_MB) \
 
 fuzz-build: $(FUZZ_BINS)
 
-$(FUZZ_DIR)/src/%.o: src/%.c
+# The compiler and libraries come with the project's packages.
+$(FUZZ_DIR)/src/%.o: src/%.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC [fuzz] $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(FUZZ_DIR)/fuzz/%.o: fuzz/%.c
+$(FUZZ_DIR)/fuzz/%.o: fuzz/%.c | deps
 	@mkdir -p $(dir $@)
 	@echo "  CC [fuzz] $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -Ifuzz -MMD -MP -c -o $@ $<

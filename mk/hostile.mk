@@ -4,5 +4,6 @@
 
 .PHONY: hostile
 
-hostile: civicgrid
+hostile: deps
+	@$(MAKE) --no-print-directory civicgrid
 	@$(PYTHON) bench/hostile/run.py
