@@ -142,6 +142,96 @@ report_area(struct app *a, const struct cw_report *rep, struct area *area,
     return CG_OK;
 }
 
+/* The writes of a report, once everything it needs was looked up. */
+struct submit {
+    struct app *a;
+    const struct cw_actor *who;
+    const struct cw_report *rep;
+    enum case_action act;
+    enum case_state to;
+    const struct case_new *cn;
+    const struct cw_route *plan;
+    bool guessed, accept;
+    const char *stext, *reason;
+    const struct cw_suggest *sug;
+    double threshold;
+    int64_t id; /* the new case */
+    struct cw_error *err;
+};
+
+static int
+submit_write(struct db *db, void *arg)
+{
+    struct submit *s = arg;
+    struct case_row row;
+    struct case_event ev;
+    int rc;
+
+    rc = store_case_insert(db, s->cn, &s->id);
+    if (rc == CG_ECONFLICT)
+        return cw_fail(s->err, 409, "duplicate_ref",
+                       "a case with ref %.64s exists",
+                       s->rep->ref ? s->rep->ref : "");
+    if (rc == CG_OK)
+        rc = store_case_get(db, s->id, &row);
+    if (rc == CG_OK) {
+        memset(&ev, 0, sizeof(ev));
+        ev.at = s->cn->reported_at;
+        ev.actor_id = s->cn->reporter_id;
+        ev.actor_role = s->who->p.role;
+        ev.action = s->act;
+        ev.from = ST_NONE;
+        ev.to = s->to;
+        ev.note = s->rep->note;
+        ev.unit_id = s->plan->unit.id;
+        ev.due_at = s->cn->due_at;
+        ev.photos = s->rep->photos;
+        ev.nphotos = s->rep->nphotos;
+        rc = store_case_apply(db, &row, &ev, 0);
+    }
+    if (rc == CG_OK && s->guessed)
+        rc = store_case_set_suggestions(db, s->id, s->stext, s->reason);
+    if (rc == CG_OK && s->accept)
+        rc = cw_accept_by_model(s->a, s->id, s->cn->reported_at, s->sug,
+                                s->threshold);
+    if (rc == CG_OK && s->rep->idem_key)
+        rc = store_idem_put(db, s->who->p.user_id, s->rep->idem_key,
+                            s->rep->idem_fp, s->id, 201);
+    if (rc == CG_ECONFLICT)
+        return cw_fail(s->err, 409, "conflict",
+                       "the same request is being handled already");
+    if (rc != CG_OK)
+        return cw_fail(s->err, 500, "internal", "the case could not be stored");
+    return CG_OK;
+}
+
+/*
+ * Makes the writes of fn through the store, grouped with others' when
+ * the server groups them, and answers as casework does: fn's own refusal
+ * as it gave it, or the store's failure.  When the writes were a
+ * transaction of their own, the live streams hear of case `id`.
+ */
+static int
+cw_write(struct app *a, store_write_fn fn, void *arg, const int64_t *id,
+         const char *what, struct cw_error *err)
+{
+    bool own = !db_in_tx(store_db(a->store));
+    int rc;
+
+    err->status = 0;
+    rc = store_write(a->store, fn, arg);
+    if (rc == CG_OK) {
+        if (own)
+            live_case_changed(a->live, store_db(a->store), *id);
+        return CG_OK;
+    }
+    if (err->status)
+        return rc;
+    if (rc == CG_EDB)
+        return cw_fail(err, 503, "busy", "the database is busy; try again");
+    return cw_fail(err, 500, "internal", "%s", what);
+}
+
 int
 casework_submit(struct app *a, const struct cw_actor *who,
                 const struct cw_report *rep, int64_t *id, struct cw_error *err)
@@ -151,15 +241,14 @@ casework_submit(struct app *a, const struct cw_actor *who,
     struct category k;
     struct area area;
     struct case_new cn;
-    struct case_row row;
-    struct case_event ev;
     struct cw_route plan;
     struct level_decision level;
+    struct submit sw;
     enum case_action act = rep->self_handle ? ACT_SELF_HANDLE : ACT_SUBMIT;
     enum case_state to;
     const char *why = "", *category = rep->category;
     double lon = 0, lat = 0, threshold = 1;
-    bool own = !db_in_tx(db), guessed = false, accept = false;
+    bool guessed = false, accept = false;
     struct cw_suggest sug;
     char reason[480];
     json_t *sj = NULL;
@@ -210,26 +299,26 @@ casework_submit(struct app *a, const struct cw_actor *who,
                      "there is no small class %.16s; see GET "
                      "/api/v1/categories",
                      category);
-        goto early;
+        goto out;
     }
     if ((rc = report_area(a, rep, &area, &lon, &lat, err)) != CG_OK)
-        goto early;
+        goto out;
     if (!who->history && who->p.role != ROLE_RESIDENT &&
         !perm_in_scope(&who->p, area.path)) {
         rc = cw_fail(err, 403, "forbidden",
                      "%s is outside your scope; report it to its own "
                      "office",
                      area.name);
-        goto early;
+        goto out;
     }
     if ((rc = check_photos(db, rep->photos, rep->nphotos, err)) != CG_OK)
-        goto early;
+        goto out;
     if (casework_route_plan(a, &k, &area, &plan) != CG_OK) {
         rc = cw_fail(err, 422, "no_owner",
                      "no unit owns %s in %s: add a territorial unit for the "
                      "area",
                      k.name, area.name);
-        goto early;
+        goto out;
     }
     casework_level(&k, rep->title, rep->description, &level);
 
@@ -258,56 +347,26 @@ casework_submit(struct app *a, const struct cw_actor *who,
     cn.unit_id = plan.unit.id;
     cn.route_reason = plan.why;
 
-    if (own && db_begin(db) != CG_OK) {
-        rc = cw_fail(err, 503, "busy", "the database is busy; try again");
-        goto early;
-    }
-    rc = store_case_insert(db, &cn, id);
-    if (rc == CG_ECONFLICT) {
-        rc = cw_fail(err, 409, "duplicate_ref", "a case with ref %.64s exists",
-                     rep->ref ? rep->ref : "");
-        goto out;
-    }
+    memset(&sw, 0, sizeof(sw));
+    sw.a = a;
+    sw.who = who;
+    sw.rep = rep;
+    sw.act = act;
+    sw.to = to;
+    sw.cn = &cn;
+    sw.plan = &plan;
+    sw.guessed = guessed;
+    sw.accept = accept;
+    sw.stext = stext;
+    sw.reason = reason;
+    sw.sug = &sug;
+    sw.threshold = threshold;
+    sw.err = err;
+    rc = cw_write(a, submit_write, &sw, &sw.id, "the case could not be stored",
+                  err);
     if (rc == CG_OK)
-        rc = store_case_get(db, *id, &row);
-    if (rc == CG_OK) {
-        memset(&ev, 0, sizeof(ev));
-        ev.at = cn.reported_at;
-        ev.actor_id = cn.reporter_id;
-        ev.actor_role = who->p.role;
-        ev.action = act;
-        ev.from = ST_NONE;
-        ev.to = to;
-        ev.note = rep->note;
-        ev.unit_id = plan.unit.id;
-        ev.due_at = cn.due_at;
-        ev.photos = rep->photos;
-        ev.nphotos = rep->nphotos;
-        rc = store_case_apply(db, &row, &ev, 0);
-    }
-    if (rc == CG_OK && guessed)
-        rc = store_case_set_suggestions(db, *id, stext, reason);
-    if (rc == CG_OK && accept)
-        rc = cw_accept_by_model(a, *id, cn.reported_at, &sug, threshold);
-    if (rc == CG_OK && rep->idem_key)
-        rc = store_idem_put(db, who->p.user_id, rep->idem_key, rep->idem_fp,
-                            *id, 201);
-    if (rc != CG_OK) {
-        if (rc == CG_ECONFLICT)
-            rc = cw_fail(err, 409, "conflict",
-                         "the same request is being handled already");
-        else
-            rc = cw_fail(err, 500, "internal", "the case could not be stored");
-        goto out;
-    }
-    if (own && db_commit(db) != CG_OK)
-        rc = cw_fail(err, 500, "internal", "the case could not be stored");
-    else if (own)
-        live_case_changed(a->live, db, *id);
+        *id = sw.id;
 out:
-    if (own && rc != CG_OK)
-        db_rollback(db);
-early:
     json_decref(sj);
     free(stext);
     return rc;
@@ -453,11 +512,25 @@ effects(struct app *a, const struct cw_actor *who, const struct case_row *c,
     return CG_OK;
 }
 
-int
-casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
-             const struct cw_action *act, struct cw_error *err)
+/* A lifecycle action on a case, read and checked inside the transaction
+ * that writes it, so that nobody changes the case in between. */
+struct action {
+    struct app *a;
+    const struct cw_actor *who;
+    int64_t case_id;
+    const struct cw_action *act;
+    struct cw_error *err;
+};
+
+static int
+action_write(struct db *db, void *arg)
 {
-    struct db *db = store_db(a->store);
+    struct action *w = arg;
+    struct app *a = w->a;
+    const struct cw_actor *who = w->who;
+    const struct cw_action *act = w->act;
+    struct cw_error *err = w->err;
+    int64_t case_id = w->case_id;
     struct case_scope scope;
     struct case_event ev;
     struct case_row c;
@@ -465,36 +538,23 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     enum case_state to;
     const char *why = "";
     int64_t parent = 0;
-    bool own = !db_in_tx(db);
     char note[8400]; /* a note of 2000 characters and what changed */
     enum lc_result lr;
     size_t i;
     int rc;
 
-    if (act->category && act->action != ACT_ACCEPT)
-        return cw_fail(err, 422, "invalid_field",
-                       "'category' goes with accept only: the category is "
-                       "settled when the case is accepted");
-    if ((rc = check_photos(db, act->photos, act->nphotos, err)) != CG_OK)
-        return rc;
-    if (own && db_begin(db) != CG_OK)
-        return cw_fail(err, 503, "busy", "the database is busy; try again");
     rc = store_case_get(db, case_id, &c);
-    if (rc != CG_OK) {
-        rc = rc == CG_ENOTFOUND
-                 ? cw_fail(err, 404, "not_found", "there is no case %lld",
-                           (long long)case_id)
-                 : cw_fail(err, 500, "internal", "the case could not be read");
-        goto out;
-    }
+    if (rc != CG_OK)
+        return rc == CG_ENOTFOUND
+                   ? cw_fail(err, 404, "not_found", "there is no case %lld",
+                             (long long)case_id)
+                   : cw_fail(err, 500, "internal",
+                             "the case could not be read");
     scope.area_path = c.area_path;
     scope.reporter_id = c.reporter_id;
     scope.unit_id = c.unit_id;
-    if (!who->history &&
-        !perm_case_action(&who->p, &scope, act->action, &why)) {
-        rc = cw_fail(err, 403, "forbidden", "%s", why);
-        goto out;
-    }
+    if (!who->history && !perm_case_action(&who->p, &scope, act->action, &why))
+        return cw_fail(err, 403, "forbidden", "%s", why);
     casework_facts(who, &c, &f);
     f.has_note = act->note && *act->note;
     f.nphotos = (int)act->nphotos;
@@ -507,28 +567,22 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     f.rating = act->rating;
     f.days = act->days;
     lr = lifecycle_check(&lc_complaint, act->action, &f, &to, &why);
-    if (lr != LC_OK) {
-        rc = cw_lc_fail(err, lr, why);
-        goto out;
-    }
-    if (act->version && act->version != c.version) {
-        rc = cw_fail(err, 409, "stale_version",
-                     "the case changed since you loaded it (your version %lld, "
-                     "now %lld); reload it and try again",
-                     (long long)act->version, (long long)c.version);
-        goto out;
-    }
+    if (lr != LC_OK)
+        return cw_lc_fail(err, lr, why);
+    if (act->version && act->version != c.version)
+        return cw_fail(err, 409, "stale_version",
+                       "the case changed since you loaded it (your version "
+                       "%lld, now %lld); reload it and try again",
+                       (long long)act->version, (long long)c.version);
     /* A step's photos show that step: the report's photo, or an earlier
      * step's, handed in again would show the work done where it is not. */
     for (i = 0; i < act->nphotos; i++)
-        if (store_case_has_photo(db, case_id, act->photos[i])) {
-            rc = cw_fail(err, 422, "photo_reused",
-                         "photo %.64s is already in this case's history (its "
-                         "report or an earlier step); attach photos taken "
-                         "for this step",
-                         act->photos[i]);
-            goto out;
-        }
+        if (store_case_has_photo(db, case_id, act->photos[i]))
+            return cw_fail(err, 422, "photo_reused",
+                           "photo %.64s is already in this case's history "
+                           "(its report or an earlier step); attach photos "
+                           "taken for this step",
+                           act->photos[i]);
     memset(&ev, 0, sizeof(ev));
     ev.at = act->at ? act->at : cgtime_now();
     ev.actor_id = who->p.user_id;
@@ -541,30 +595,39 @@ casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
     ev.nphotos = act->nphotos;
     if ((rc = effects(a, who, &c, act, &ev, &parent, note, sizeof(note),
                       err)) != CG_OK)
-        goto out;
+        return rc;
     rc = store_case_apply(db, &c, &ev, parent);
     if (rc == CG_OK && (ev.to == ST_CLOSED) != (ev.from == ST_CLOSED) &&
         (rc = cw_follow_parent(a, &c, &ev, err)) != CG_OK)
-        goto out;
+        return rc;
     if (rc == CG_OK && act->idem_key)
         rc = store_idem_put(db, who->p.user_id, act->idem_key, act->idem_fp,
                             case_id, 200);
-    if (rc != CG_OK) {
-        rc = rc == CG_ECONFLICT
-                 ? cw_fail(err, 409, "conflict",
-                           "someone else changed the case at the same moment; "
-                           "reload it and try again")
-                 : cw_fail(err, 500, "internal", "the change was not stored");
-        goto out;
-    }
-    if (own && db_commit(db) != CG_OK)
-        rc = cw_fail(err, 500, "internal", "the change was not stored");
-    else if (own)
-        live_case_changed(a->live, db, case_id);
-out:
-    if (own && rc != CG_OK)
-        db_rollback(db);
-    return rc;
+    if (rc == CG_ECONFLICT)
+        return cw_fail(err, 409, "conflict",
+                       "someone else changed the case at the same moment; "
+                       "reload it and try again");
+    if (rc != CG_OK)
+        return cw_fail(err, 500, "internal", "the change was not stored");
+    return CG_OK;
+}
+
+int
+casework_act(struct app *a, const struct cw_actor *who, int64_t case_id,
+             const struct cw_action *act, struct cw_error *err)
+{
+    struct action w = {a, who, case_id, act, err};
+    int rc;
+
+    if (act->category && act->action != ACT_ACCEPT)
+        return cw_fail(err, 422, "invalid_field",
+                       "'category' goes with accept only: the category is "
+                       "settled when the case is accepted");
+    if ((rc = check_photos(store_db(a->store), act->photos, act->nphotos,
+                           err)) != CG_OK)
+        return rc;
+    return cw_write(a, action_write, &w, &case_id, "the change was not stored",
+                    err);
 }
 
 const char *

@@ -145,7 +145,7 @@ config_usage(void)
            "CIVICGRID_CONFIG):\n");
     for (i = 0; i < NOPTIONS; i++)
         printf("  --%-12s %s\n", options[i].name, options[i].help);
-    printf("  --%-12s %s\n", "threads", "worker threads (default 4)");
+    printf("  --%-12s %s\n", "threads", "worker threads (default 32)");
     printf("  --%-12s %s\n", "per-address",
            "connections one client address may hold (default 64; behind a "
            "proxy, more than the proxy opens)");
@@ -167,7 +167,7 @@ config_load(struct config *cfg, int *argc, char **argv)
     str_copy(cfg->city, sizeof(cfg->city), "150100");
     str_copy(cfg->log_level, sizeof(cfg->log_level), "info");
     str_copy(cfg->shared_data, sizeof(cfg->shared_data), "../shared/data");
-    cfg->threads = 4;
+    cfg->threads = 32;
     cfg->per_address = 64;
     for (i = 1; i + 1 < *argc; i++)
         if (strcmp(argv[i], "--config") == 0)

@@ -287,6 +287,12 @@ cmd_serve(int argc, char **argv)
     }
     if (cmd_open(&cfg, &store, &app) != CG_OK)
         return 1;
+    /* Reports and steps arriving together share a transaction (store.c). */
+    if (store_group_writes(store) != CG_OK) {
+        app_free(&app);
+        store_close(store);
+        return 1;
+    }
     /* Map tiles, when configured, are the only outside content a page may
      * load. */
     tile_origin(cfg.tile_url, origin, sizeof(origin));

@@ -180,6 +180,28 @@ db_commit_nowait(struct db *db)
                                   : db->ops->commit(db);
 }
 
+int
+db_commit_later(struct db *db, uint64_t *ticket)
+{
+    *ticket = 0;
+    return db->ops->commit_later ? db->ops->commit_later(db, ticket)
+                                 : db->ops->commit(db);
+}
+
+int
+db_wait_synced(struct db *db, uint64_t ticket)
+{
+    if (ticket == 0 || !db->ops->wait_synced)
+        return CG_OK;
+    return db->ops->wait_synced(db, ticket);
+}
+
+bool
+db_dialect_groups_writes(struct db *db)
+{
+    return db->ops->groups_writes && db->ops->groups_writes(db);
+}
+
 void
 db_rollback(struct db *db)
 {

@@ -70,6 +70,14 @@ int db_commit(struct db *db);
  * commit has returned.  Only for records nobody was told are kept (the
  * log of who read personal data), never for an acknowledged write. */
 int db_commit_nowait(struct db *db);
+/* Commits and returns at once with a ticket for the commit; the caller
+ * must not acknowledge the write before db_wait_synced(ticket) returned
+ * CG_OK.  Lets the committing thread start the next transaction while
+ * others wait for the disk. */
+int db_commit_later(struct db *db, uint64_t *ticket);
+/* Waits until the commit of `ticket` is on disk (syncing it if no other
+ * thread is); any connection to the same database may wait. */
+int db_wait_synced(struct db *db, uint64_t ticket);
 void db_rollback(struct db *db);
 /* Whether a transaction is open on this connection. */
 bool db_in_tx(struct db *db);
@@ -100,6 +108,12 @@ const char *db_dialect_schema_extra(struct db *db, int version);
  * from the cases' stat_* columns, which such a writer sets as the
  * triggers would from the case's events.  NULL when there are none. */
 const char *db_dialect_schema_rebuild(struct db *db, int version);
+/* Whether writes gain from being grouped into shared transactions by one
+ * writer of this process (store_group_writes): true for a SQLite file,
+ * whose commits this process syncs; false for PostgreSQL, whose server
+ * groups commits itself, and for a database in memory, which a second
+ * connection would not see. */
+bool db_dialect_groups_writes(struct db *db);
 /* The name of the function (haystack, needle) that answers the 1-based
  * position of needle in haystack, 0 when absent: instr or strpos. */
 const char *db_dialect_strpos(struct db *db);

@@ -35,6 +35,12 @@ struct db_ops {
     int (*commit)(struct db *db);
     /* NULL: a commit that waits for the disk serves (db_commit_nowait). */
     int (*commit_nowait)(struct db *db);
+    /* NULL: a commit that waits for the disk serves, with ticket 0
+     * (db_commit_later, db_wait_synced). */
+    int (*commit_later)(struct db *db, uint64_t *ticket);
+    int (*wait_synced)(struct db *db, uint64_t ticket);
+    /* NULL: no (db_dialect_groups_writes). */
+    bool (*groups_writes)(struct db *db);
     void (*rollback)(struct db *db);
     bool (*in_tx)(struct db *db);
     int64_t (*last_id)(struct db *db);

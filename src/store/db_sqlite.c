@@ -97,8 +97,10 @@ struct lite_db {
     struct cached cache[STMT_CACHE];
     uint64_t clock;
     struct wal_sync *sync;
-    bool nowait;  /* this commit need not wait for the disk */
-    bool writing; /* holds sync->writer */
+    bool nowait;     /* this commit need not wait for the disk */
+    bool later;      /* this commit's caller waits for the disk itself */
+    uint64_t ticket; /* the number of the last commit made later */
+    bool writing;    /* holds sync->writer */
 };
 
 /* The writer turn this thread holds, if any: a thread never waits for
@@ -139,6 +141,9 @@ static void lite_finalize(struct db_stmt *st);
 static int lite_begin(struct db *db);
 static int lite_commit(struct db *db);
 static int lite_commit_nowait(struct db *db);
+static int lite_commit_later(struct db *db, uint64_t *ticket);
+static int lite_wait_synced(struct db *db, uint64_t ticket);
+static bool lite_groups_writes(struct db *db);
 static void lite_rollback(struct db *db);
 static void writer_done(struct lite_db *l);
 static bool lite_in_tx(struct db *db);
@@ -160,7 +165,8 @@ gram_tokenize(Fts5Tokenizer *t, void *ctx, int flags, const char *text, int n,
 
 static struct wal_sync *wal_sync_get(const char *dbfile);
 static void wal_sync_put(struct wal_sync *w);
-static int wal_sync_wait(struct wal_sync *w);
+static uint64_t wal_sync_number(struct wal_sync *w);
+static int wal_sync_until(struct wal_sync *w, uint64_t mine);
 static int wal_committed(void *ctx, sqlite3 *h, const char *name, int frames);
 static void wal_checkpoint_soon(struct wal_sync *w, int frames);
 static void *wal_checkpointer(void *arg);
@@ -191,6 +197,9 @@ static const struct db_ops lite_ops = {
     .begin = lite_begin,
     .commit = lite_commit,
     .commit_nowait = lite_commit_nowait,
+    .commit_later = lite_commit_later,
+    .wait_synced = lite_wait_synced,
+    .groups_writes = lite_groups_writes,
     .rollback = lite_rollback,
     .in_tx = lite_in_tx,
     .last_id = lite_last_id,
@@ -368,21 +377,35 @@ wal_fsync(const char *path)
     return rc;
 }
 
-/*
- * Waits until the commit just written is on disk.  The caller's
- * transaction is numbered; a thread finding no sync under way syncs for
- * every transaction written so far, others wait and look again.
- */
-static int
-wal_sync_wait(struct wal_sync *w)
+/* Numbers the commit just written; 0 for a database in memory, which
+ * has no disk to wait for. */
+static uint64_t
+wal_sync_number(struct wal_sync *w)
 {
-    uint64_t mine, upto;
-    int rc = CG_OK;
+    uint64_t n;
 
     if (!*w->wal)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    n = ++w->written;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
+/*
+ * Waits until the commit numbered `mine` is on disk.  A thread finding no
+ * sync under way syncs for every commit written so far, others wait and
+ * look again.
+ */
+static int
+wal_sync_until(struct wal_sync *w, uint64_t mine)
+{
+    uint64_t upto;
+    int rc = CG_OK;
+
+    if (!*w->wal || mine == 0)
         return CG_OK;
     pthread_mutex_lock(&w->mu);
-    mine = ++w->written;
     while (w->synced < mine) {
         if (w->syncing) {
             pthread_cond_wait(&w->done, &w->mu);
@@ -424,7 +447,10 @@ wal_committed(void *ctx, sqlite3 *h, const char *name, int frames)
     /* Written, and SQLite's write lock released: the next writer may go
      * while this one waits for the disk. */
     writer_done(l);
-    if (!l->nowait && wal_sync_wait(l->sync) != CG_OK)
+    if (l->later)
+        l->ticket = wal_sync_number(l->sync);
+    else if (!l->nowait &&
+             wal_sync_until(l->sync, wal_sync_number(l->sync)) != CG_OK)
         rc = SQLITE_IOERR;
     if (frames >= CHECKPOINT_FRAMES) {
         if (*l->sync->wal)
@@ -808,6 +834,35 @@ lite_commit_nowait(struct db *db)
     l->nowait = false;
     writer_done(l);
     return rc;
+}
+
+static int
+lite_commit_later(struct db *db, uint64_t *ticket)
+{
+    struct lite_db *l = (struct lite_db *)db;
+    int rc;
+
+    /* A transaction that wrote nothing calls no WAL hook: nothing to
+     * wait for. */
+    l->ticket = 0;
+    l->later = true;
+    rc = lite_exec(db, "COMMIT");
+    l->later = false;
+    writer_done(l);
+    *ticket = rc == CG_OK ? l->ticket : 0;
+    return rc;
+}
+
+static int
+lite_wait_synced(struct db *db, uint64_t ticket)
+{
+    return wal_sync_until(((struct lite_db *)db)->sync, ticket);
+}
+
+static bool
+lite_groups_writes(struct db *db)
+{
+    return *((struct lite_db *)db)->sync->wal != '\0';
 }
 
 static void

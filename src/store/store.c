@@ -1,10 +1,24 @@
 /*
- * store.c - the store handle and its per-thread connections.
+ * store.c - the store handle, its per-thread connections, and the writes
+ * it may group into shared transactions.
  *
  * SQLite connections must not be shared between threads that use them at
  * the same time; the HTTP server runs a fixed pool of threads, so each
  * keeps one connection for its life.  A thread-specific key closes it when
  * the thread ends.
+ *
+ * A transaction costs more than its rows: SQLite writes every page it
+ * changed into the log, the text indexes write a segment of their own,
+ * and a connection whose database another connection changed starts with
+ * an empty page cache.  With grouped writes (the server's), the writes
+ * that arrive while one transaction is being written wait on a queue, and
+ * one writer thread, with one connection whose cache stays warm, does
+ * them all in the next transaction, each inside a savepoint of its own so
+ * that one refused write undoes only itself.  The writer commits without
+ * waiting for the disk and goes on with the next group; each caller waits
+ * for its commit to be synced before it returns, so that nothing is
+ * acknowledged before it is on disk.
+
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,12 +28,39 @@
 #include "base/str.h"
 #include "store/store.h"
 
+/* Writes done in one transaction at most: a group bounds how long its
+ * first write waits for the last. */
+#define GROUP_MAX 64
+
+struct write {
+    store_write_fn fn;
+    void *arg;
+    int rc;
+    uint64_t ticket; /* its commit, to wait for on disk */
+    bool done;
+    struct write *next;
+};
+
 struct store {
     char *url;
     pthread_key_t key;
+    /* Grouped writes (store_group_writes). */
+    bool grouped;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    struct write *head, *tail;
+    bool stop;
 };
 
+/* The store whose writer this thread is, if any: its writes are already
+ * inside a group. */
+static __thread struct store *writer_of;
+
 static void close_conn(void *p);
+static void *writer_main(void *arg);
+static void group_run(struct store *s, struct write *group);
+static int write_alone(struct db *db, store_write_fn fn, void *arg);
 
 static void
 close_conn(void *p)
@@ -35,6 +76,9 @@ store_open(const char *url, struct store **out)
     int rc;
 
     s->url = str_dup(url);
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->work, NULL);
+    pthread_cond_init(&s->done, NULL);
     if (pthread_key_create(&s->key, close_conn) != 0)
         CG_FATAL("pthread_key_create");
     rc = db_open(url, &db);
@@ -54,12 +98,22 @@ store_close(struct store *s)
 
     if (!s)
         return;
+    if (s->grouped) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_signal(&s->work);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->writer, NULL);
+    }
     db = pthread_getspecific(s->key);
     if (db) {
         db_close(db);
         pthread_setspecific(s->key, NULL);
     }
     pthread_key_delete(s->key);
+    pthread_cond_destroy(&s->done);
+    pthread_cond_destroy(&s->work);
+    pthread_mutex_destroy(&s->mu);
     free(s->url);
     free(s);
 }
@@ -75,4 +129,164 @@ store_db(struct store *s)
         CG_FATAL("cannot open a database connection for this thread");
     pthread_setspecific(s->key, db);
     return db;
+}
+
+/* ---- grouped writes ------------------------------------------------------ */
+
+int
+store_group_writes(struct store *s)
+{
+    if (s->grouped)
+        return CG_OK;
+    /* A server of its own (PostgreSQL) groups commits itself, and lets
+     * writers of different rows work at the same time. */
+    if (!db_dialect_groups_writes(store_db(s)))
+        return CG_OK;
+    if (pthread_create(&s->writer, NULL, writer_main, s) != 0) {
+        log_error("msg=\"cannot start the writer thread\"");
+        return CG_ERR;
+    }
+    s->grouped = true;
+    return CG_OK;
+}
+
+int
+store_write(struct store *s, store_write_fn fn, void *arg)
+{
+    struct db *db = store_db(s);
+    struct write w = {fn, arg, CG_OK, 0, false, NULL};
+    int rc;
+
+    /* Inside a transaction already (the caller's, or the group's on the
+     * writer thread), the write is part of it. */
+    if (db_in_tx(db))
+        return fn(db, arg);
+    if (!s->grouped || writer_of == s)
+        return write_alone(db, fn, arg);
+
+    pthread_mutex_lock(&s->mu);
+    if (s->tail)
+        s->tail->next = &w;
+    else
+        s->head = &w;
+    s->tail = &w;
+    pthread_cond_signal(&s->work);
+    while (!w.done)
+        pthread_cond_wait(&s->done, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    if (w.rc != CG_OK)
+        return w.rc;
+    rc = db_wait_synced(db, w.ticket);
+    return rc == CG_OK ? CG_OK : CG_ERR;
+}
+
+/* One write in a transaction of its own, committed once on disk. */
+static int
+write_alone(struct db *db, store_write_fn fn, void *arg)
+{
+    int rc;
+
+    if (db_begin(db) != CG_OK)
+        return CG_EDB;
+    rc = fn(db, arg);
+    if (rc != CG_OK) {
+        db_rollback(db);
+        return rc;
+    }
+    if (db_commit(db) != CG_OK) {
+        db_rollback(db);
+        return CG_ERR;
+    }
+    return CG_OK;
+}
+
+static void *
+writer_main(void *arg)
+{
+    struct store *s = arg;
+    struct write *group, *w;
+    int n;
+
+    writer_of = s;
+    pthread_setname_np(pthread_self(), "store-writer");
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->head && !s->stop)
+            pthread_cond_wait(&s->work, &s->mu);
+        if (!s->head)
+            break;
+        /* Up to GROUP_MAX writes off the queue, in their order. */
+        group = s->head;
+        for (w = group, n = 1; w->next && n < GROUP_MAX; w = w->next, n++)
+            ;
+        s->head = w->next;
+        if (!s->head)
+            s->tail = NULL;
+        w->next = NULL;
+        pthread_mutex_unlock(&s->mu);
+
+        group_run(s, group);
+
+        pthread_mutex_lock(&s->mu);
+        for (w = group; w; w = w->next)
+            w->done = true;
+        pthread_cond_broadcast(&s->done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/*
+ * Does a group's writes in one transaction, each in a savepoint, and sets
+ * each one's rc and ticket.  A write that fails is rolled back to its
+ * savepoint; a transaction that SQLite itself abandoned (a full disk, a
+ * failed read), or a commit that fails, fails every write of the group.
+ * The list links are read before a write is marked done, never after:
+ * its caller's stack frame goes away then.
+ */
+static void
+group_run(struct store *s, struct write *group)
+{
+    struct db *db = store_db(s);
+    struct write *w;
+    uint64_t ticket = 0;
+    int rc;
+
+    if (db_begin(db) != CG_OK) {
+        for (w = group; w; w = w->next)
+            w->rc = CG_EDB;
+        return;
+    }
+    for (w = group; w; w = w->next) {
+        if (db_exec(db, "SAVEPOINT grouped_write") != CG_OK) {
+            w->rc = CG_EDB;
+            continue;
+        }
+        w->rc = w->fn(db, w->arg);
+        if (!db_in_tx(db))
+            break;
+        if (w->rc == CG_OK)
+            rc = db_exec(db, "RELEASE grouped_write");
+        else
+            rc = db_exec(db, "ROLLBACK TO grouped_write; "
+                             "RELEASE grouped_write");
+        if (rc != CG_OK)
+            break;
+    }
+    if (w) {
+        /* The transaction is lost: none of the group's writes is kept. */
+        log_error("msg=\"a group of writes was abandoned\"");
+        db_rollback(db);
+        for (w = group; w; w = w->next)
+            w->rc = w->rc == CG_OK ? CG_ERR : w->rc;
+        return;
+    }
+    rc = db_commit_later(db, &ticket);
+    if (rc != CG_OK)
+        db_rollback(db);
+    for (w = group; w; w = w->next) {
+        if (rc != CG_OK && w->rc == CG_OK)
+            w->rc = CG_ERR;
+        w->ticket = ticket;
+    }
 }

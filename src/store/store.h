@@ -30,6 +30,26 @@ void store_close(struct store *s);
 struct db *store_db(struct store *s);
 int store_migrate(struct db *db);
 
+/* A part of a write transaction: makes its changes on db and answers
+ * CG_OK to keep them, anything else to have them undone. */
+typedef int (*store_write_fn)(struct db *db, void *arg);
+/* From now on, store_write of other threads groups their writes into
+ * shared transactions done by a writer thread of the store (see
+ * store.c); nothing where the database does not gain from it
+ * (db_dialect_groups_writes).  For a long-running server. */
+int store_group_writes(struct store *s);
+/*
+ * Makes fn's changes in a transaction: the caller's own if it is in one
+ * (fn then runs as part of it, undone only with it), else a new one,
+ * shared with other threads' writes when grouped, in which case fn runs
+ * on the writer thread, where store_db() answers the writer's
+ * connection.  Returns once the changes are on disk: CG_OK; fn's own
+ * answer when it refused (its changes undone); CG_EDB when no
+ * transaction could be had (nothing done, try again); CG_ERR when the
+ * commit failed.  fn may not wait for other threads.
+ */
+int store_write(struct store *s, store_write_fn fn, void *arg);
+
 /* A row of the settings table; CG_ENOTFOUND when it is not set. */
 int store_setting_get(struct db *db, const char *key, char *out, size_t outlen);
 
