@@ -52,11 +52,14 @@ struct cached {
  * (a checkpoint), as SQLite's own default does; a WAL hook of our own
  * replaces that default. */
 #define CHECKPOINT_FRAMES 1000
-/* A WAL past this size is emptied by a checkpoint that waits for the
- * readers of its older frames and holds new writers back meanwhile: with
- * readers always busy a plain checkpoint copies the frames but the WAL
- * never starts over, and it grew by a gigabyte a minute under a load of
- * reports, every page lookup searching it. */
+/* A WAL past this size is started over by a checkpoint that waits for
+ * the readers of its older frames and holds new writers back meanwhile:
+ * with readers always busy a plain checkpoint copies the frames but the
+ * WAL never starts over, and it grew by a gigabyte a minute under a load
+ * of reports, every page lookup searching it.  The file is then cut back
+ * to this size (journal_size_limit), not to nothing: writing into blocks
+ * the file already has costs far less than the file system giving it new
+ * ones. */
 #define WAL_LIMIT ((off_t)64 << 20)
 /* How long that checkpoint waits for readers, holding writers back: a
  * report waits no longer than this, and the WAL is emptied at the next
@@ -251,6 +254,7 @@ int
 db_sqlite_open(const char *url, struct db **out)
 {
     struct lite_db *db = xcalloc(1, sizeof(*db));
+    char limit[64];
     int rc;
 
     pthread_once(&lite_once, lite_init);
@@ -271,10 +275,13 @@ db_sqlite_open(const char *url, struct db **out)
         lite_close(&db->base);
         return CG_EDB;
     }
+    str_fmt(limit, sizeof(limit), "PRAGMA journal_size_limit=%lld",
+            (long long)WAL_LIMIT);
     if (lite_exec(&db->base, "PRAGMA journal_mode=WAL;"
                              " PRAGMA synchronous=NORMAL;"
                              "PRAGMA foreign_keys=ON;"
-                             " PRAGMA temp_store=MEMORY;") != CG_OK) {
+                             " PRAGMA temp_store=MEMORY;") != CG_OK ||
+        lite_exec(&db->base, limit) != CG_OK) {
         lite_close(&db->base);
         return CG_EDB;
     }
@@ -496,6 +503,7 @@ wal_size(const char *path)
 static void
 wal_checkpoint_once(struct wal_sync *w)
 {
+    struct timespec until;
     sqlite3 *h = NULL;
 
     /* A connection learns that the file is in WAL mode when it first
@@ -510,11 +518,21 @@ wal_checkpoint_once(struct wal_sync *w)
         sqlite3_close_v2(h);
         return;
     }
-    sqlite3_wal_checkpoint_v2(h, "main",
-                              wal_size(w->wal) > WAL_LIMIT
-                                  ? SQLITE_CHECKPOINT_TRUNCATE
-                                  : SQLITE_CHECKPOINT_PASSIVE,
-                              NULL, NULL);
+    /* Writers go on while the frames are copied; only what they add
+     * meanwhile is left to the checkpoint that holds them back.  That one
+     * takes this process's writer turn first, so that its writers wait
+     * for it on the turn, woken as soon as it is done, rather than in
+     * SQLite's busy handler, which sleeps in steps of up to 25 ms. */
+    sqlite3_wal_checkpoint_v2(h, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (wal_size(w->wal) > WAL_LIMIT) {
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+        if (pthread_mutex_timedlock(&w->writer, &until) == 0) {
+            sqlite3_wal_checkpoint_v2(h, "main", SQLITE_CHECKPOINT_RESTART,
+                                      NULL, NULL);
+            pthread_mutex_unlock(&w->writer);
+        }
+    }
     sqlite3_close_v2(h);
 }
 
