@@ -781,6 +781,12 @@ api_cases_list(struct http_req *r)
      * longer than reading the page: the total stops at a cap and says so
      * (docs/api.md). */
     q.count_cap = q.q && *q.q ? LIST_SEARCH_COUNT_CAP : LIST_COUNT_CAP;
+    /* New cases join the text indexes in batches: those still waiting
+     * are added first, so that a case reported a moment ago is found. */
+    if (q.q && *q.q && store_search_settle(api_app(r)->store) != CG_OK)
+        return http_error(r, 503, "unavailable",
+                          "the search index could not be brought up to "
+                          "date; try again");
     if (store_case_list(api_db(r), &q, &items, &total, &capped) != CG_OK)
         return http_error(r, 503, "unavailable",
                           "the list could not be "

@@ -1629,6 +1629,8 @@ put_back(struct load *L)
         a->secs_wait = seconds_since(&t);
         if (L->beside) {
             rc = side_copy(L->side);
+            if (rc == CG_OK)
+                rc = db_dialect_search_rebuilt(L->db);
             a->secs_copy = seconds_since(&t);
             return rc;
         }
@@ -1642,6 +1644,8 @@ put_back(struct load *L)
                 a->fts[i]);
         rc = db_exec(L->db, sql);
     }
+    if (rc == CG_OK && a->nfts > 0)
+        rc = db_dialect_search_rebuilt(L->db);
     a->secs_text = seconds_since(&t);
     if (rc == CG_OK && a->stats && !rest)
         rc = db_exec(L->db, db_dialect_schema_rebuild(L->db, 9));

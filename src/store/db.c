@@ -287,6 +287,25 @@ db_dialect_case_search_bind(struct db_stmt *st, int i, const char *q)
     return st->db->ops->search_bind(st, i, q);
 }
 
+int
+db_dialect_search_backlog(struct db *db, int64_t *n)
+{
+    *n = 0;
+    return db->ops->search_backlog ? db->ops->search_backlog(db, n) : CG_OK;
+}
+
+int
+db_dialect_search_catch_up(struct db *db, int64_t max)
+{
+    return db->ops->search_catch_up ? db->ops->search_catch_up(db, max) : CG_OK;
+}
+
+int
+db_dialect_search_rebuilt(struct db *db)
+{
+    return db->ops->search_rebuilt ? db->ops->search_rebuilt(db) : CG_OK;
+}
+
 bool
 db_has_notify(struct db *db)
 {

@@ -126,6 +126,16 @@ const char *db_dialect_strpos(struct db *db);
 int db_dialect_case_search(struct db *db, struct buf *sql, const char *alias,
                            const char *q);
 int db_dialect_case_search_bind(struct db_stmt *st, int i, const char *q);
+/* The cases not yet in the text indexes: SQLite adds new cases to them
+ * in batches (schema version 11), and *n says how many may wait, 0 when
+ * none does.  Always 0 for PostgreSQL, whose indexes follow every row. */
+int db_dialect_search_backlog(struct db *db, int64_t *n);
+/* Adds up to max of the waiting cases to the text indexes, oldest first,
+ * inside the caller's write transaction. */
+int db_dialect_search_catch_up(struct db *db, int64_t max);
+/* Records that the text indexes hold every case, once they were built
+ * whole from the cases (FTS5's 'rebuild'), in the same transaction. */
+int db_dialect_search_rebuilt(struct db *db);
 
 /*
  * Notifications between server processes.  On PostgreSQL a change

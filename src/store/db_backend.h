@@ -52,6 +52,10 @@ struct db_ops {
     const char *strpos;
     int (*search)(struct buf *sql, const char *alias, const char *q);
     int (*search_bind)(struct db_stmt *st, int i, const char *q);
+    /* NULL: the text indexes follow every row (db_dialect_search_*). */
+    int (*search_backlog)(struct db *db, int64_t *n);
+    int (*search_catch_up)(struct db *db, int64_t max);
+    int (*search_rebuilt)(struct db *db);
     /* Whether the database carries notifications between processes. */
     bool notify;
 };

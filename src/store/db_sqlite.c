@@ -156,6 +156,9 @@ static char *lite_ddl(const char *sql);
 static const char *lite_schema_extra(int version);
 static const char *lite_schema_rebuild(int version);
 static int lite_search(struct buf *sql, const char *alias, const char *q);
+static int lite_search_backlog(struct db *db, int64_t *n);
+static int lite_search_catch_up(struct db *db, int64_t max);
+static int lite_search_rebuilt(struct db *db);
 static int lite_search_bind(struct db_stmt *st, int i, const char *q);
 static int lite_search_register(sqlite3 *h);
 static int gram_char_len(const char *s, int n, int i);
@@ -212,6 +215,9 @@ static const struct db_ops lite_ops = {
     .schema_rebuild = lite_schema_rebuild,
     .strpos = "instr",
     .search = lite_search,
+    .search_backlog = lite_search_backlog,
+    .search_catch_up = lite_search_catch_up,
+    .search_rebuilt = lite_search_rebuilt,
     .search_bind = lite_search_bind,
 };
 
@@ -916,6 +922,24 @@ lite_ddl(const char *sql)
     return str_dup(sql);
 }
 
+/* The triggers that keep text index t current for the cases it holds
+ * (schema version 11). */
+#define LITE_HELD_NEW " WHEN new.id <= (SELECT upto FROM search_indexed)"
+#define LITE_HELD_OLD " WHEN old.id <= (SELECT upto FROM search_indexed)"
+#define LITE_INDEXED(t)                                                        \
+    "CREATE TRIGGER " t "_ai AFTER INSERT ON cases" LITE_HELD_NEW              \
+    " BEGIN INSERT INTO " t "(rowid, title, description)"                      \
+    " VALUES (new.id, new.title, new.description); END;"                       \
+    "CREATE TRIGGER " t "_ad AFTER DELETE ON cases" LITE_HELD_OLD              \
+    " BEGIN INSERT INTO " t "(" t ", rowid, title, description)"               \
+    " VALUES ('delete', old.id, old.title, old.description); END;"             \
+    "CREATE TRIGGER " t                                                        \
+    "_au AFTER UPDATE OF title, description ON cases" LITE_HELD_OLD " BEGIN"   \
+    " INSERT INTO " t "(" t ", rowid, title, description)"                     \
+    " VALUES ('delete', old.id, old.title, old.description);"                  \
+    " INSERT INTO " t "(rowid, title, description)"                            \
+    " VALUES (new.id, new.title, new.description); END;"
+
 static const char *
 lite_schema_extra(int version)
 {
@@ -963,6 +987,22 @@ lite_schema_extra(int version)
                " INSERT INTO cases_grams(rowid, title, description)"
                " VALUES (new.id, new.title, new.description); END;"
                "INSERT INTO cases_grams(cases_grams) VALUES ('rebuild');";
+    /* New cases join the text indexes in batches (lite_search_catch_up),
+     * not each with its report: FTS5 writes a segment of its own for
+     * every transaction that adds to an index and merges them later, and
+     * one per report cost more than the rest of the report.  The
+     * indexes hold every case up to search_indexed.upto; the triggers
+     * keep those as their rows change, and leave later cases to the next
+     * batch, which reads their rows as they are then. */
+    if (version == 11)
+        return "CREATE TABLE search_indexed (upto INTEGER NOT NULL) STRICT;"
+               "INSERT INTO search_indexed"
+               " SELECT COALESCE(MAX(id), 0) FROM cases;"
+               "DROP TRIGGER cases_fts_ai; DROP TRIGGER cases_fts_ad;"
+               " DROP TRIGGER cases_fts_au;"
+               "DROP TRIGGER cases_grams_ai; DROP TRIGGER cases_grams_ad;"
+               " DROP TRIGGER cases_grams_au;" LITE_INDEXED("cases_fts")
+                   LITE_INDEXED("cases_grams");
 #define LITE_SEG(p, at) "(instr(substr(" p ", " at " + 1), '/') + " at ")"
 #define LITE_S2(p)      LITE_SEG(p, "1")
 #define LITE_S3(p)      LITE_SEG(p, LITE_S2(p))
@@ -1049,6 +1089,9 @@ lite_schema_rebuild(int version)
         return "DELETE FROM stats_day; DELETE FROM stats_month;" LITE_V9_SUMS;
     return NULL;
 }
+#undef LITE_HELD_NEW
+#undef LITE_HELD_OLD
+#undef LITE_INDEXED
 #undef LITE_SEG
 #undef LITE_S2
 #undef LITE_S3
@@ -1101,6 +1144,72 @@ lite_search_bind(struct db_stmt *st, int i, const char *q)
     lite_bind_text(st, i++, phrase.data);
     buf_free(&phrase);
     return i;
+}
+
+static int
+lite_search_backlog(struct db *db, int64_t *n)
+{
+    int rc = db_scalar_int(db, 0, n,
+                           "SELECT COALESCE((SELECT MAX(id) FROM cases), 0)"
+                           " - upto FROM search_indexed",
+                           NULL);
+
+    if (*n < 0)
+        *n = 0;
+    return rc;
+}
+
+/* The next cases after search_indexed.upto, read as they are now, into
+ * both text indexes at once: one segment each for the whole batch. */
+static int
+lite_search_catch_up(struct db *db, int64_t max)
+{
+    static const char *const add[] = {
+        "INSERT INTO cases_fts(rowid, title, description)"
+        " SELECT id, title, description FROM cases WHERE id > ? AND id <= ?",
+        "INSERT INTO cases_grams(rowid, title, description)"
+        " SELECT id, title, description FROM cases WHERE id > ? AND id <= ?",
+        "UPDATE search_indexed SET upto = ?2 WHERE upto = ?1",
+    };
+    struct db_stmt *st;
+    int64_t from = 0, to = 0;
+    size_t i;
+    int rc;
+
+    rc = db_scalar_int(db, 0, &from, "SELECT upto FROM search_indexed", NULL);
+    if (rc != CG_OK)
+        return rc;
+    if ((rc = db_prepare(db,
+                         "SELECT MAX(id) FROM (SELECT id FROM cases"
+                         " WHERE id > ? ORDER BY id LIMIT ?) b",
+                         &st)) != CG_OK)
+        return rc;
+    db_bind_int(st, 1, from);
+    db_bind_int(st, 2, max);
+    rc = db_step(st);
+    if (rc == DB_ROW && !db_col_null(st, 0))
+        to = db_col_int(st, 0);
+    db_finalize(st);
+    if (rc < 0)
+        return rc;
+    for (i = 0; to > from && i < sizeof(add) / sizeof(add[0]); i++) {
+        if ((rc = db_prepare(db, add[i], &st)) != CG_OK)
+            return rc;
+        db_bind_int(st, 1, from);
+        db_bind_int(st, 2, to);
+        rc = db_step(st);
+        db_finalize(st);
+        if (rc != DB_DONE)
+            return rc < 0 ? rc : CG_EDB;
+    }
+    return CG_OK;
+}
+
+static int
+lite_search_rebuilt(struct db *db)
+{
+    return db_exec(db, "UPDATE search_indexed"
+                       " SET upto = (SELECT COALESCE(MAX(id), 0) FROM cases)");
 }
 
 /* The tokenizer of cases_grams, registered on every connection: without

@@ -18,10 +18,18 @@
  * waiting for the disk and goes on with the next group; each caller waits
  * for its commit to be synced before it returns, so that nothing is
  * acknowledged before it is on disk.
-
+ *
+ * Between groups the writer also adds new cases to SQLite's text indexes
+ * (db_dialect_search_catch_up): when it has been idle for a moment, or
+ * once a batch has built up under a steady load; and a search first
+ * has whatever still waits added (store_search_settle), so that it finds
+ * every case there is.
  */
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "base/err.h"
 #include "base/log.h"
@@ -31,6 +39,17 @@
 /* Writes done in one transaction at most: a group bounds how long its
  * first write waits for the last. */
 #define GROUP_MAX 64
+/* Cases added to the text indexes in one transaction at most, and the
+ * reports after which a batch is added even while reports keep coming:
+ * some tens of milliseconds of the writer's time. */
+#define SEARCH_BATCH 300
+/* How long the writer waits, idle, before adding the cases of its last
+ * groups to the text indexes: under a steady load the next report comes
+ * first, and they are added as a batch. */
+#define SEARCH_IDLE_MS 50
+/* How often an idle writer looks for cases that other writers (another
+ * process, a transaction of the caller's) left out of the text indexes. */
+#define SEARCH_LOOK_MS 1000
 
 struct write {
     store_write_fn fn;
@@ -61,6 +80,9 @@ static void close_conn(void *p);
 static void *writer_main(void *arg);
 static void group_run(struct store *s, struct write *group);
 static int write_alone(struct db *db, store_write_fn fn, void *arg);
+static bool search_upkeep(struct store *s);
+static int search_settle_write(struct db *db, void *arg);
+static void wait_work(struct store *s, int ms, bool *timed_out);
 
 static void
 close_conn(void *p)
@@ -72,12 +94,16 @@ int
 store_open(const char *url, struct store **out)
 {
     struct store *s = xcalloc(1, sizeof(*s));
+    pthread_condattr_t ca;
     struct db *db;
     int rc;
 
     s->url = str_dup(url);
     pthread_mutex_init(&s->mu, NULL);
-    pthread_cond_init(&s->work, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->work, &ca);
+    pthread_condattr_destroy(&ca);
     pthread_cond_init(&s->done, NULL);
     if (pthread_key_create(&s->key, close_conn) != 0)
         CG_FATAL("pthread_key_create");
@@ -205,16 +231,27 @@ writer_main(void *arg)
 {
     struct store *s = arg;
     struct write *group, *w;
-    int n;
+    bool behind = true, timed_out;
+    int n, since = 0;
 
     writer_of = s;
     pthread_setname_np(pthread_self(), "store-writer");
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->head && !s->stop)
-            pthread_cond_wait(&s->work, &s->mu);
-        if (!s->head)
+        if (s->stop && !s->head)
             break;
+        if (!s->head) {
+            wait_work(s, behind ? SEARCH_IDLE_MS : SEARCH_LOOK_MS, &timed_out);
+            if (!timed_out || s->head)
+                continue;
+        }
+        if (!s->head || since >= SEARCH_BATCH) {
+            pthread_mutex_unlock(&s->mu);
+            behind = search_upkeep(s);
+            since = 0;
+            pthread_mutex_lock(&s->mu);
+            continue;
+        }
         /* Up to GROUP_MAX writes off the queue, in their order. */
         group = s->head;
         for (w = group, n = 1; w->next && n < GROUP_MAX; w = w->next, n++)
@@ -231,9 +268,73 @@ writer_main(void *arg)
         for (w = group; w; w = w->next)
             w->done = true;
         pthread_cond_broadcast(&s->done);
+        since += n;
+        behind = true;
     }
     pthread_mutex_unlock(&s->mu);
     return NULL;
+}
+
+/* Waits up to ms for a write to come (s->mu held); *timed_out when none
+ * did. */
+static void
+wait_work(struct store *s, int ms, bool *timed_out)
+{
+    struct timespec until;
+
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000L;
+    until.tv_nsec %= 1000000000L;
+    *timed_out = false;
+    while (!s->head && !s->stop && !*timed_out)
+        *timed_out =
+            pthread_cond_timedwait(&s->work, &s->mu, &until) == ETIMEDOUT;
+}
+
+/*
+ * Adds a batch of waiting cases to the text indexes, in a transaction of
+ * its own that nobody waits on the disk for: the indexes are made again
+ * from the cases, and a batch lost with the process is added again from
+ * where the last one on disk stopped.  Whether more cases wait.
+ */
+static bool
+search_upkeep(struct store *s)
+{
+    struct db *db = store_db(s);
+    int64_t n = 0;
+    int rc;
+
+    if (db_dialect_search_backlog(db, &n) != CG_OK || n == 0)
+        return false;
+    if (db_begin(db) != CG_OK)
+        return true;
+    rc = db_dialect_search_catch_up(db, SEARCH_BATCH);
+    if (rc == CG_OK)
+        rc = db_commit_nowait(db);
+    if (rc != CG_OK) {
+        db_rollback(db);
+        log_error("msg=\"new cases not added to the text indexes\"");
+        return false;
+    }
+    return n > SEARCH_BATCH;
+}
+
+int
+store_search_settle(struct store *s)
+{
+    int64_t n = 0;
+
+    if (db_dialect_search_backlog(store_db(s), &n) != CG_OK)
+        return CG_EDB;
+    return n == 0 ? CG_OK : store_write(s, search_settle_write, NULL);
+}
+
+static int
+search_settle_write(struct db *db, void *arg)
+{
+    (void)arg;
+    return db_dialect_search_catch_up(db, INT64_MAX);
 }
 
 /*

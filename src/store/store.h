@@ -49,6 +49,10 @@ int store_group_writes(struct store *s);
  * commit failed.  fn may not wait for other threads.
  */
 int store_write(struct store *s, store_write_fn fn, void *arg);
+/* Adds to the text indexes the cases still waiting for them (SQLite adds
+ * new cases in batches), so that a search that follows finds them:
+ * CG_OK, or CG_EDB/CG_ERR as store_write. */
+int store_search_settle(struct store *s);
 
 /* A row of the settings table; CG_ENOTFOUND when it is not set. */
 int store_setting_get(struct db *db, const char *key, char *out, size_t outlen);

@@ -1,13 +1,22 @@
 """Writes that arrive together share a transaction (the server's writer
 groups them): each is kept or undone on its own, none waits for another's
-refusal, and every acknowledged one is on disk."""
+refusal, and every acknowledged one is on disk.  New cases join SQLite's
+text indexes in batches: a search finds them at once all the same, the
+indexes catch up by themselves, hold each case once, and a server killed
+before a batch catches up after its restart."""
+import os
+import shutil
+import signal
+import tempfile
 import threading
+import time
 import uuid
 
 import pytest
 import requests
 
-from conftest import err_of, make_case
+from conftest import (DB_URL, Api, Server, connect, err_of, make_case,
+                      make_demo, start_server, stop_server)
 
 
 def at_once(api, calls):
@@ -86,3 +95,102 @@ def test_a_refused_write_undoes_only_itself(api, city, round):
     assert after["state"] == "withdrawn"
     assert after["version"] == before["version"] + 1
     assert len(api.events(target)) == nev + 1
+
+
+def sqlite_only():
+    if DB_URL:
+        pytest.skip("PostgreSQL's text search follows every row; the "
+                    "batches are SQLite's")
+
+
+def indexed(db):
+    with connect(db, readonly=True) as c:
+        return c.execute("SELECT upto, (SELECT MAX(id) FROM cases)"
+                         " FROM search_indexed").fetchone()
+
+
+def wait_indexed(db, seconds=10):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        upto, top = indexed(db)
+        if upto == top:
+            return upto
+        time.sleep(0.05)
+    raise AssertionError("the text indexes stayed behind: %r" % (indexed(db),))
+
+
+def check_indexes_whole(db):
+    """Each case in both text indexes once, and the trigram index as FTS5
+    reads it against the cases (its integrity check)."""
+    with connect(db) as c:
+        n = c.execute("SELECT COUNT(*) FROM cases").fetchone()[0]
+        for t in ("cases_fts", "cases_grams"):
+            m, missing = c.execute(
+                "SELECT COUNT(*), (SELECT COUNT(*) FROM cases WHERE id NOT IN"
+                " (SELECT id FROM %s_docsize)) FROM %s_docsize" % (t, t)
+            ).fetchone()
+            assert (m, missing) == (n, 0), t
+        c.execute("INSERT INTO cases_fts(cases_fts, rank)"
+                  " VALUES ('integrity-check', 1)")
+
+
+def search_ids(api, q):
+    r = api.get("/api/v1/cases", "admin", params={"q": q, "per_page": 50})
+    assert r.status_code == 200, r.text
+    return sorted(c["id"] for c in r.json()["items"])
+
+
+def test_new_cases_are_found_and_the_indexes_catch_up(api, city):
+    sqlite_only()
+    word = "鼹%s" % uuid.uuid4().hex[:6]
+    ids = sorted(api.report("resident1", category=city.general,
+                            area=city.grid,
+                            description="第%d只%s在草坪上打洞" % (i, word))["id"]
+                 for i in range(30))
+    # Found at once, whether its batch was written yet or not.
+    assert search_ids(api, word) == ids
+    assert search_ids(api, word[:2]) == ids
+    # With nobody searching, the writer adds them on its own.
+    more = api.report("resident1", category=city.general, area=city.grid,
+                      description="又一只%s" % word)["id"]
+    assert wait_indexed(api.srv.db) >= more
+    check_indexes_whole(api.srv.db)
+    assert search_ids(api, word) == sorted(ids + [more])
+
+
+def test_cases_reported_before_a_kill_are_found_after_the_restart():
+    sqlite_only()
+    tmp = tempfile.mkdtemp(prefix="civicgrid-backlog-")
+    proc = log = None
+    try:
+        db, blobs = make_demo(tmp)
+        proc, port, log = start_server(tmp, db, blobs)
+        api = Api(Server(tmp, port, proc, log, db))
+        cat = api.get("/api/v1/categories").json()["items"][0]["children"][0]
+        area = api.me("gridworker")["area"]["code"]
+        word = "獾%s" % uuid.uuid4().hex[:6]
+        rs = at_once(api, [("resident1", "/api/v1/cases",
+                            {"category": cat["code"], "area": area,
+                             "description": "%s第%d次翻垃圾桶" % (word, i)},
+                            None) for i in range(40)])
+        assert [r.status_code for r in rs] == [201] * 40
+        ids = sorted(r.json()["id"] for r in rs)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        log.close()
+        # Whatever the last batch was, nothing acknowledged is lost and the
+        # next server finds every case.
+        with connect(db, readonly=True) as c:
+            kept = c.execute("SELECT COUNT(*) FROM cases WHERE id IN (%s)"
+                             % ",".join("?" * len(ids)), ids).fetchone()[0]
+        assert kept == 40
+        proc, port, log = start_server(tmp, db, blobs)
+        api = Api(Server(tmp, port, proc, log, db))
+        assert wait_indexed(db) >= ids[-1]
+        check_indexes_whole(db)
+        assert search_ids(api, word) == ids
+    finally:
+        if proc and proc.poll() is None:
+            stop_server(proc, log)
+        if not os.environ.get("KEEP_TMP"):
+            shutil.rmtree(tmp, ignore_errors=True)
