@@ -65,6 +65,9 @@ SELECT '150100', '基准', k.code, g.code, g.path,
   1700000000 + (r.x * 97) % 63000000
 FROM r JOIN g ON g.i = r.a % (SELECT COUNT(*) FROM g)
        JOIN k ON k.i = r.b % (SELECT COUNT(*) FROM k);
+-- Nor does it need these cases in the text indexes: they are marked as
+-- done, so that the server does not spend the measurement adding them.
+UPDATE search_indexed SET upto = (SELECT MAX(id) FROM cases);
 COMMIT;
 SQL
 t1=$(date +%s.%N)

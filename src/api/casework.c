@@ -208,8 +208,9 @@ submit_write(struct db *db, void *arg)
 /*
  * Makes the writes of fn through the store, grouped with others' when
  * the server groups them, and answers as casework does: fn's own refusal
- * as it gave it, or the store's failure.  When the writes were a
- * transaction of their own, the live streams hear of case `id`.
+ * as it gave it, or the store's failure (503 when nothing was stored).
+ * When the writes were a transaction of their own, the live streams hear
+ * of case `id`.
  */
 static int
 cw_write(struct app *a, store_write_fn fn, void *arg, const int64_t *id,
@@ -225,10 +226,14 @@ cw_write(struct app *a, store_write_fn fn, void *arg, const int64_t *id,
             live_case_changed(a->live, store_db(a->store), *id);
         return CG_OK;
     }
+    /* Nothing was stored, and a refusal fn gave may have rested on a
+     * write of its group that is gone too. */
+    if (rc == CG_EDB)
+        return cw_fail(err, 503, "busy",
+                       "the database is busy; nothing was changed, try "
+                       "again");
     if (err->status)
         return rc;
-    if (rc == CG_EDB)
-        return cw_fail(err, 503, "busy", "the database is busy; try again");
     return cw_fail(err, 500, "internal", "%s", what);
 }
 

@@ -61,6 +61,8 @@ api_metrics(struct http_req *r)
 {
     struct counts c;
     struct buf out;
+    uint64_t groups, writes;
+    int64_t backlog = 0;
     long kb;
     int rc;
 
@@ -93,6 +95,24 @@ api_metrics(struct http_req *r)
                "the listener).\n# TYPE civicgrid_database_connections "
                "gauge\ncivicgrid_database_connections %ld\n",
                db_connections());
+    store_write_counts(api_app(r)->store, &groups, &writes);
+    buf_printf(&out,
+               "# HELP civicgrid_write_groups_total Transactions the writer "
+               "thread committed, each holding the reports and steps that "
+               "arrived together.\n# TYPE civicgrid_write_groups_total "
+               "counter\ncivicgrid_write_groups_total %llu\n"
+               "# HELP civicgrid_grouped_writes_total Reports and steps "
+               "written in those transactions.\n"
+               "# TYPE civicgrid_grouped_writes_total counter\n"
+               "civicgrid_grouped_writes_total %llu\n",
+               (unsigned long long)groups, (unsigned long long)writes);
+    if (db_dialect_search_backlog(api_db(r), &backlog) == CG_OK)
+        buf_printf(&out,
+                   "# HELP civicgrid_search_backlog Cases not yet in the "
+                   "text indexes (added in batches).\n"
+                   "# TYPE civicgrid_search_backlog gauge\n"
+                   "civicgrid_search_backlog %lld\n",
+                   (long long)backlog);
     buf_printf(&out,
                "# HELP civicgrid_database_up Whether the database answered "
                "this scrape.\n# TYPE civicgrid_database_up gauge\n"

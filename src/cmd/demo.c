@@ -103,6 +103,9 @@ cmd_demo(int argc, char **argv)
         rc = demo_build(&app, cfg.shared_data, false);
     if (rc == CG_OK && ncases > 0)
         rc = demo_load(&app, cfg.db, ncases, cfg.shared_data, false);
+    /* The city is left searchable as it is, not for a server to finish. */
+    if (rc == CG_OK)
+        rc = store_search_settle(store);
     app_free(&app);
     store_close(store);
     return rc == CG_OK ? 0 : 1;

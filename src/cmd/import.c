@@ -638,6 +638,9 @@ cmd_import(int argc, char **argv)
         rc = import_311_file(&app, format, file, false);
     else
         rc = import_cases_file(&app, file, false);
+    /* What was imported is searchable as soon as the command is done. */
+    if (rc == CG_OK)
+        rc = store_search_settle(store);
     app_free(&app);
     store_close(store);
     return rc == CG_OK ? 0 : 1;

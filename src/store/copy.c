@@ -391,6 +391,13 @@ store_copy(struct db *from, struct db *to, bool to_pg, store_copy_cb cb,
             }
         }
     }
+    /* Cases copied in after the target's text indexes were made join
+     * them now, so that the copy is searchable as it stands. */
+    if ((rc = db_dialect_search_catch_up(to, INT64_MAX)) != CG_OK) {
+        str_fmt(err, errlen, "cannot index the copied cases: %s",
+                db_errmsg(to));
+        goto fail;
+    }
     if ((rc = db_commit(to)) != CG_OK) {
         str_fmt(err, errlen, "cannot commit the copy: %s", db_errmsg(to));
         goto fail;

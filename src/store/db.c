@@ -196,6 +196,13 @@ db_wait_synced(struct db *db, uint64_t ticket)
     return db->ops->wait_synced(db, ticket);
 }
 
+void
+db_tx_only(struct db *db, bool on)
+{
+    if (db->ops->tx_only)
+        db->ops->tx_only(db, on);
+}
+
 bool
 db_dialect_groups_writes(struct db *db)
 {

@@ -78,6 +78,11 @@ int db_commit_later(struct db *db, uint64_t *ticket);
 /* Waits until the commit of `ticket` is on disk (syncing it if no other
  * thread is); any connection to the same database may wait. */
 int db_wait_synced(struct db *db, uint64_t ticket);
+/* While on, a statement outside a transaction fails (CG_EDB) instead of
+ * committing on its own: for a connection doing several callers' writes
+ * in one transaction, which SQLite may abandon midway (a full disk), so
+ * that the statements a caller runs after that store nothing. */
+void db_tx_only(struct db *db, bool on);
 void db_rollback(struct db *db);
 /* Whether a transaction is open on this connection. */
 bool db_in_tx(struct db *db);

@@ -39,6 +39,8 @@ struct db_ops {
      * (db_commit_later, db_wait_synced). */
     int (*commit_later)(struct db *db, uint64_t *ticket);
     int (*wait_synced)(struct db *db, uint64_t ticket);
+    /* NULL: not needed (db_tx_only). */
+    void (*tx_only)(struct db *db, bool on);
     /* NULL: no (db_dialect_groups_writes). */
     bool (*groups_writes)(struct db *db);
     void (*rollback)(struct db *db);

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/cpu.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -43,6 +44,8 @@
  * reports after which a batch is added even while reports keep coming:
  * some tens of milliseconds of the writer's time. */
 #define SEARCH_BATCH 300
+/* Cases a search adds in one write when many wait (store_search_settle). */
+#define SETTLE_BATCH 5000
 /* How long the writer waits, idle, before adding the cases of its last
  * groups to the text indexes: under a steady load the next report comes
  * first, and they are added as a batch. */
@@ -70,6 +73,7 @@ struct store {
     pthread_cond_t work, done;
     struct write *head, *tail;
     bool stop;
+    uint64_t groups, writes; /* done so far, for the operator */
 };
 
 /* The store whose writer this thread is, if any: its writes are already
@@ -79,7 +83,10 @@ static __thread struct store *writer_of;
 static void close_conn(void *p);
 static void *writer_main(void *arg);
 static void group_run(struct store *s, struct write *group);
+static int group_size(const struct write *group);
 static int write_alone(struct db *db, store_write_fn fn, void *arg);
+static int write_queued(struct store *s, store_write_fn fn, void *arg,
+                        bool durable);
 static bool search_upkeep(struct store *s);
 static int search_settle_write(struct db *db, void *arg);
 static void wait_work(struct store *s, int ms, bool *timed_out);
@@ -179,9 +186,17 @@ store_group_writes(struct store *s)
 int
 store_write(struct store *s, store_write_fn fn, void *arg)
 {
+    return write_queued(s, fn, arg, true);
+}
+
+/* store_write; unless durable, the caller goes on once the commit is
+ * written, before it is on disk (for what can be made again). */
+static int
+write_queued(struct store *s, store_write_fn fn, void *arg, bool durable)
+{
     struct db *db = store_db(s);
     struct write w = {fn, arg, CG_OK, 0, false, NULL};
-    int rc;
+    bool held;
 
     /* Inside a transaction already (the caller's, or the group's on the
      * writer thread), the write is part of it. */
@@ -190,7 +205,15 @@ store_write(struct store *s, store_write_fn fn, void *arg)
     if (!s->grouped || writer_of == s)
         return write_alone(db, fn, arg);
 
+    /* The writer does the work; waiting for it and for the disk, this
+     * thread leaves its turn on the processor to others (base/cpu.h). */
+    held = cpu_turn_pause();
     pthread_mutex_lock(&s->mu);
+    if (s->stop) {
+        pthread_mutex_unlock(&s->mu);
+        cpu_turn_resume(held);
+        return CG_EDB;
+    }
     if (s->tail)
         s->tail->next = &w;
     else
@@ -200,10 +223,13 @@ store_write(struct store *s, store_write_fn fn, void *arg)
     while (!w.done)
         pthread_cond_wait(&s->done, &s->mu);
     pthread_mutex_unlock(&s->mu);
-    if (w.rc != CG_OK)
-        return w.rc;
-    rc = db_wait_synced(db, w.ticket);
-    return rc == CG_OK ? CG_OK : CG_ERR;
+    /* A refusal too may rest on what an earlier write of the group did
+     * (the first of two retries stored the case the second is answered
+     * with): no answer before the group is on disk. */
+    if (durable && db_wait_synced(db, w.ticket) != CG_OK)
+        w.rc = CG_ERR;
+    cpu_turn_resume(held);
+    return w.rc;
 }
 
 /* One write in a transaction of its own, committed once on disk. */
@@ -268,6 +294,8 @@ writer_main(void *arg)
         for (w = group; w; w = w->next)
             w->done = true;
         pthread_cond_broadcast(&s->done);
+        s->groups++;
+        s->writes += (uint64_t)n;
         since += n;
         behind = true;
     }
@@ -320,28 +348,49 @@ search_upkeep(struct store *s)
     return n > SEARCH_BATCH;
 }
 
+void
+store_write_counts(struct store *s, uint64_t *groups, uint64_t *writes)
+{
+    pthread_mutex_lock(&s->mu);
+    *groups = s->groups;
+    *writes = s->writes;
+    pthread_mutex_unlock(&s->mu);
+}
+
+/*
+ * Adds what waits in batches, each its own write, so that reports go on
+ * between them when much waits (cases another program wrote); a search
+ * needs them seen, not on disk.
+ */
 int
 store_search_settle(struct store *s)
 {
-    int64_t n = 0;
+    int64_t n = 0, rounds;
+    int rc;
 
     if (db_dialect_search_backlog(store_db(s), &n) != CG_OK)
         return CG_EDB;
-    return n == 0 ? CG_OK : store_write(s, search_settle_write, NULL);
+    /* Enough batches for the cases there were when the search came;
+     * those reported meanwhile are newer than the search. */
+    for (rounds = n / SETTLE_BATCH + 1; n > 0 && rounds > 0; rounds--)
+        if ((rc = write_queued(s, search_settle_write, NULL, false)) != CG_OK ||
+            (rc = db_dialect_search_backlog(store_db(s), &n)) != CG_OK)
+            return rc;
+    return CG_OK;
 }
 
 static int
 search_settle_write(struct db *db, void *arg)
 {
     (void)arg;
-    return db_dialect_search_catch_up(db, INT64_MAX);
+    return db_dialect_search_catch_up(db, SETTLE_BATCH);
 }
 
 /*
  * Does a group's writes in one transaction, each in a savepoint, and sets
  * each one's rc and ticket.  A write that fails is rolled back to its
- * savepoint; a transaction that SQLite itself abandoned (a full disk, a
- * failed read), or a commit that fails, fails every write of the group.
+ * savepoint; when SQLite abandons the transaction (a full disk, a failed
+ * read) or the commit fails, every write of the group answers CG_EDB.
  * The list links are read before a write is marked done, never after:
  * its caller's stack frame goes away then.
  */
@@ -351,18 +400,17 @@ group_run(struct store *s, struct write *group)
     struct db *db = store_db(s);
     struct write *w;
     uint64_t ticket = 0;
-    int rc;
+    int rc = CG_OK;
 
     if (db_begin(db) != CG_OK) {
         for (w = group; w; w = w->next)
             w->rc = CG_EDB;
         return;
     }
+    db_tx_only(db, true);
     for (w = group; w; w = w->next) {
-        if (db_exec(db, "SAVEPOINT grouped_write") != CG_OK) {
-            w->rc = CG_EDB;
-            continue;
-        }
+        if (db_exec(db, "SAVEPOINT grouped_write") != CG_OK)
+            break;
         w->rc = w->fn(db, w->arg);
         if (!db_in_tx(db))
             break;
@@ -374,20 +422,30 @@ group_run(struct store *s, struct write *group)
         if (rc != CG_OK)
             break;
     }
-    if (w) {
-        /* The transaction is lost: none of the group's writes is kept. */
-        log_error("msg=\"a group of writes was abandoned\"");
+    db_tx_only(db, false);
+    if (!w)
+        rc = db_commit_later(db, &ticket);
+    if (w || rc != CG_OK) {
+        /* The transaction is lost, or its commit failed: nothing of the
+         * group is kept, and a refusal may have rested on a write that
+         * is gone.  Every caller is told to try again. */
+        log_error("msg=\"a group of writes was not stored\" writes=%d",
+                  group_size(group));
         db_rollback(db);
         for (w = group; w; w = w->next)
-            w->rc = w->rc == CG_OK ? CG_ERR : w->rc;
+            w->rc = CG_EDB;
         return;
     }
-    rc = db_commit_later(db, &ticket);
-    if (rc != CG_OK)
-        db_rollback(db);
-    for (w = group; w; w = w->next) {
-        if (rc != CG_OK && w->rc == CG_OK)
-            w->rc = CG_ERR;
+    for (w = group; w; w = w->next)
         w->ticket = ticket;
-    }
+}
+
+static int
+group_size(const struct write *group)
+{
+    int n = 0;
+
+    for (; group; group = group->next)
+        n++;
+    return n;
 }

@@ -43,12 +43,15 @@ int store_group_writes(struct store *s);
  * (fn then runs as part of it, undone only with it), else a new one,
  * shared with other threads' writes when grouped, in which case fn runs
  * on the writer thread, where store_db() answers the writer's
- * connection.  Returns once the changes are on disk: CG_OK; fn's own
- * answer when it refused (its changes undone); CG_EDB when no
- * transaction could be had (nothing done, try again); CG_ERR when the
- * commit failed.  fn may not wait for other threads.
+ * connection.  Returns once the transaction is on disk: CG_OK; fn's own
+ * answer when it refused (its changes undone); CG_EDB when nothing was
+ * stored (no transaction could be had, or the group's was lost: try
+ * again); CG_ERR when the commit was written but could not be synced.
+ * fn may not wait for other threads.
  */
 int store_write(struct store *s, store_write_fn fn, void *arg);
+/* The transactions the writer thread did, and the writes in them. */
+void store_write_counts(struct store *s, uint64_t *groups, uint64_t *writes);
 /* Adds to the text indexes the cases still waiting for them (SQLite adds
  * new cases in batches), so that a search that follows finds them:
  * CG_OK, or CG_EDB/CG_ERR as store_write. */
