@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 #include <sodium.h>
 
+#include "base/cpu.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -58,8 +59,13 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
 {
     struct http_server *s = xcalloc(1, sizeof(*s));
     struct sockaddr_in addr;
+    long ncpu;
 
     s->app = *app;
+    /* Two requests computing per core: one reading its rows while the
+     * other waits on the page cache, no more. */
+    ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_turns_init((unsigned)(ncpu > 0 ? 2 * ncpu : 4));
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
@@ -240,8 +246,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         str_size(r->body.max, max, sizeof(max));
         http_error(r, 413, "too_large",
                    "the body is over the %s this endpoint accepts", max);
-    } else
+    } else {
+        cpu_turn_take();
         run(s, r);
+        cpu_turn_give();
+    }
     (void)version;
     if (r->deferred && !r->answered)
         return MHD_YES; /* resumed by the worker once it has answered */

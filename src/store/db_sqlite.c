@@ -295,7 +295,8 @@ db_sqlite_open(const char *url, struct db **out)
     if (lite_exec(&db->base, "PRAGMA journal_mode=WAL;"
                              " PRAGMA synchronous=NORMAL;"
                              "PRAGMA foreign_keys=ON;"
-                             " PRAGMA temp_store=MEMORY;") != CG_OK ||
+                             " PRAGMA temp_store=MEMORY;"
+                             " PRAGMA cache_size=-1024;") != CG_OK ||
         lite_exec(&db->base, limit) != CG_OK) {
         lite_close(&db->base);
         return CG_EDB;
