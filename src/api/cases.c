@@ -327,6 +327,10 @@ idem_replay(struct http_req *r, char *fp, const char **key, bool *replayed)
                           "this Idempotency-Key was used for a different "
                           "request; use a new key for a new request");
     *replayed = true;
+    /* The first request's write may not be on disk yet (its group is
+     * being synced): no answer before it is. */
+    if (db_wait_all_synced(api_db(r)) != CG_OK)
+        return http_error(r, 503, "unavailable", "try again in a moment");
     o = case_for_viewer(r, case_id, &view);
     if (!o) /* out of the caller's sight since: say that it was done */
         o = json_pack("{s:I, s:s}", "id", (json_int_t)case_id, "result",

@@ -101,8 +101,9 @@ api_metrics(struct http_req *r)
                "thread committed, each holding the reports and steps that "
                "arrived together.\n# TYPE civicgrid_write_groups_total "
                "counter\ncivicgrid_write_groups_total %llu\n"
-               "# HELP civicgrid_grouped_writes_total Reports and steps "
-               "written in those transactions.\n"
+               "# HELP civicgrid_grouped_writes_total Writes in those "
+               "transactions (reports, steps, searches adding waiting "
+               "cases to the text indexes).\n"
                "# TYPE civicgrid_grouped_writes_total counter\n"
                "civicgrid_grouped_writes_total %llu\n",
                (unsigned long long)groups, (unsigned long long)writes);

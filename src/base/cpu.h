@@ -5,7 +5,8 @@
  * requests waiting for the disk (a write is answered once it is synced)
  * do not hold up the others.  Threads computing at the same time only
  * share the same cores and stretch each other's answers: a request
- * computes in one of a few turns, and gives its turn up while it waits.
+ * computes in one of a few turns, and gives its turn up while it waits
+ * (for the writer thread, the writers' turn, the disk).
  * A thread holding no turn takes and gives nothing, so that commands and
  * the store's own threads are not limited.
  */

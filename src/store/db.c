@@ -196,6 +196,12 @@ db_wait_synced(struct db *db, uint64_t ticket)
     return db->ops->wait_synced(db, ticket);
 }
 
+int
+db_wait_all_synced(struct db *db)
+{
+    return db->ops->wait_all_synced ? db->ops->wait_all_synced(db) : CG_OK;
+}
+
 void
 db_tx_only(struct db *db, bool on)
 {

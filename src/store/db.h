@@ -78,6 +78,10 @@ int db_commit_later(struct db *db, uint64_t *ticket);
 /* Waits until the commit of `ticket` is on disk (syncing it if no other
  * thread is); any connection to the same database may wait. */
 int db_wait_synced(struct db *db, uint64_t ticket);
+/* Waits until every commit this process has written is on disk: before
+ * an answer that rests on another request's write (an idempotent
+ * replay), which may not be synced yet. */
+int db_wait_all_synced(struct db *db);
 /* While on, a statement outside a transaction fails (CG_EDB) instead of
  * committing on its own: for a connection doing several callers' writes
  * in one transaction, which SQLite may abandon midway (a full disk), so

@@ -39,6 +39,7 @@ struct db_ops {
      * (db_commit_later, db_wait_synced). */
     int (*commit_later)(struct db *db, uint64_t *ticket);
     int (*wait_synced)(struct db *db, uint64_t ticket);
+    int (*wait_all_synced)(struct db *db);
     /* NULL: not needed (db_tx_only). */
     void (*tx_only)(struct db *db, bool on);
     /* NULL: no (db_dialect_groups_writes). */

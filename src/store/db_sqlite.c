@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "base/buf.h"
+#include "base/cpu.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -110,6 +111,7 @@ struct lite_db {
     uint64_t ticket; /* the number of the last commit made later */
     bool writing;    /* holds sync->writer */
     bool tx_only;    /* statements only inside a transaction */
+    bool cpu_held;   /* gave up its turn on the processor for the writer's */
 };
 
 /* The writer turn this thread holds, if any: a thread never waits for
@@ -153,6 +155,7 @@ static int lite_commit_nowait(struct db *db);
 static int lite_commit_later(struct db *db, uint64_t *ticket);
 static int lite_wait_synced(struct db *db, uint64_t ticket);
 static void lite_tx_only(struct db *db, bool on);
+static int lite_wait_all_synced(struct db *db);
 static bool lite_groups_writes(struct db *db);
 static void lite_rollback(struct db *db);
 static void writer_done(struct lite_db *l);
@@ -180,6 +183,7 @@ static struct wal_sync *wal_sync_get(const char *dbfile);
 static void wal_sync_put(struct wal_sync *w);
 static uint64_t wal_sync_number(struct wal_sync *w);
 static int wal_sync_until(struct wal_sync *w, uint64_t mine);
+static uint64_t wal_sync_last(struct wal_sync *w);
 static int wal_committed(void *ctx, sqlite3 *h, const char *name, int frames);
 static void wal_checkpoint_soon(struct wal_sync *w, int frames);
 static void *wal_checkpointer(void *arg);
@@ -214,6 +218,7 @@ static const struct db_ops lite_ops = {
     .commit_later = lite_commit_later,
     .wait_synced = lite_wait_synced,
     .tx_only = lite_tx_only,
+    .wait_all_synced = lite_wait_all_synced,
     .groups_writes = lite_groups_writes,
     .rollback = lite_rollback,
     .in_tx = lite_in_tx,
@@ -417,6 +422,18 @@ wal_sync_number(struct wal_sync *w)
     return n;
 }
 
+/* The number of the last commit written so far. */
+static uint64_t
+wal_sync_last(struct wal_sync *w)
+{
+    uint64_t n;
+
+    pthread_mutex_lock(&w->mu);
+    n = w->written;
+    pthread_mutex_unlock(&w->mu);
+    return n;
+}
+
 /*
  * Waits until the commit numbered `mine` is on disk.  A thread finding no
  * sync under way syncs for every commit written so far, others wait and
@@ -426,10 +443,14 @@ static int
 wal_sync_until(struct wal_sync *w, uint64_t mine)
 {
     uint64_t upto;
+    bool held;
     int rc = CG_OK;
 
     if (!*w->wal || mine == 0)
         return CG_OK;
+    /* Waiting for the disk, the thread leaves its turn on the processor
+     * to others (base/cpu.h). */
+    held = cpu_turn_pause();
     pthread_mutex_lock(&w->mu);
     while (w->synced < mine) {
         if (w->syncing) {
@@ -454,6 +475,7 @@ wal_sync_until(struct wal_sync *w, uint64_t mine)
             break;
     }
     pthread_mutex_unlock(&w->mu);
+    cpu_turn_resume(held);
     return rc;
 }
 
@@ -599,7 +621,14 @@ static int
 lite_exec(struct db *db, const char *sql)
 {
     char *msg = NULL;
-    int rc = sqlite3_exec(conn_of(db), sql, NULL, NULL, &msg);
+    int rc;
+
+    if (((struct lite_db *)db)->tx_only &&
+        sqlite3_get_autocommit(conn_of(db))) {
+        log_error("msg=\"statement outside the transaction it belongs to\"");
+        return CG_EDB;
+    }
+    rc = sqlite3_exec(conn_of(db), sql, NULL, NULL, &msg);
 
     if (rc != SQLITE_OK) {
         int r = (rc & 0xff) == SQLITE_CONSTRAINT ? CG_ECONFLICT : CG_EDB;
@@ -832,7 +861,14 @@ lite_begin(struct db *db)
          * those queued here no longer than it would. */
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += BUSY_TIMEOUT_MS / 1000;
+        /* The turn on the processor is given up while waiting, and taken
+         * back only once the writer's turn is given back (writer_done):
+         * taken back while holding it, it could wait for threads that
+         * wait for this one. */
+        l->cpu_held = cpu_turn_pause();
         if (!turn_take(l->sync, &until)) {
+            cpu_turn_resume(l->cpu_held);
+            l->cpu_held = false;
             log_error("msg=\"database busy\" op=begin"
                       " err=\"no turn to write within %d s\"",
                       BUSY_TIMEOUT_MS / 1000);
@@ -884,6 +920,10 @@ writer_done(struct lite_db *l)
     l->writing = false;
     writer_held = NULL;
     pthread_mutex_unlock(&l->sync->writer);
+    if (l->cpu_held) {
+        l->cpu_held = false;
+        cpu_turn_resume(true);
+    }
 }
 
 static int
@@ -923,8 +963,20 @@ lite_commit_later(struct db *db, uint64_t *ticket)
     rc = lite_exec(db, "COMMIT");
     l->later = false;
     writer_done(l);
+    /* Nothing written: what its writes answered (refusals) may rest on
+     * earlier commits, which the caller then waits for. */
+    if (rc == CG_OK && l->ticket == 0)
+        l->ticket = wal_sync_last(l->sync);
     *ticket = rc == CG_OK ? l->ticket : 0;
     return rc;
+}
+
+static int
+lite_wait_all_synced(struct db *db)
+{
+    struct lite_db *l = (struct lite_db *)db;
+
+    return wal_sync_until(l->sync, wal_sync_last(l->sync));
 }
 
 static int

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/cgtime.h"
+#include "base/cpu.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "base/str.h"
@@ -46,11 +47,15 @@ store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
     struct pii_row me = {cgtime_now(), user_id, case_id, fields, 0,
                          false,        NULL};
     struct pii_row *batch, *r, *next;
+    bool held;
     int rc;
 
     /* Inside a transaction of its own the row is part of that. */
     if (db_in_tx(db))
         return insert_row(db, &me);
+    /* Waiting for the batch (or writing it), the thread leaves its turn
+     * on the processor to others (base/cpu.h). */
+    held = cpu_turn_pause();
     pthread_mutex_lock(&pii_mu);
     me.next = pii_waiting;
     pii_waiting = &me;
@@ -74,6 +79,7 @@ store_pii_log(struct db *db, int64_t user_id, int64_t case_id,
         pthread_cond_broadcast(&pii_written);
     }
     pthread_mutex_unlock(&pii_mu);
+    cpu_turn_resume(held);
     return me.rc;
 }
 

@@ -79,6 +79,8 @@ struct store {
 /* The store whose writer this thread is, if any: its writes are already
  * inside a group. */
 static __thread struct store *writer_of;
+/* Whether the writer is running a group's writes. */
+static __thread bool db_in_group;
 
 static void close_conn(void *p);
 static void *writer_main(void *arg);
@@ -202,8 +204,12 @@ write_queued(struct store *s, store_write_fn fn, void *arg, bool durable)
      * writer thread), the write is part of it. */
     if (db_in_tx(db))
         return fn(db, arg);
-    if (!s->grouped || writer_of == s)
+    if (!s->grouped)
         return write_alone(db, fn, arg);
+    /* The writer, between groups (its upkeep), writes alone; inside a
+     * group whose transaction SQLite abandoned, it writes nothing. */
+    if (writer_of == s)
+        return db_in_group ? CG_EDB : write_alone(db, fn, arg);
 
     /* The writer does the work; waiting for it and for the disk, this
      * thread leaves its turn on the processor to others (base/cpu.h). */
@@ -294,8 +300,6 @@ writer_main(void *arg)
         for (w = group; w; w = w->next)
             w->done = true;
         pthread_cond_broadcast(&s->done);
-        s->groups++;
-        s->writes += (uint64_t)n;
         since += n;
         behind = true;
     }
@@ -408,6 +412,7 @@ group_run(struct store *s, struct write *group)
         return;
     }
     db_tx_only(db, true);
+    db_in_group = true;
     for (w = group; w; w = w->next) {
         if (db_exec(db, "SAVEPOINT grouped_write") != CG_OK)
             break;
@@ -423,6 +428,7 @@ group_run(struct store *s, struct write *group)
             break;
     }
     db_tx_only(db, false);
+    db_in_group = false;
     if (!w)
         rc = db_commit_later(db, &ticket);
     if (w || rc != CG_OK) {
@@ -438,6 +444,10 @@ group_run(struct store *s, struct write *group)
     }
     for (w = group; w; w = w->next)
         w->ticket = ticket;
+    pthread_mutex_lock(&s->mu);
+    s->groups++;
+    s->writes += (uint64_t)group_size(group);
+    pthread_mutex_unlock(&s->mu);
 }
 
 static int
