@@ -155,6 +155,7 @@ static int lite_commit_nowait(struct db *db);
 static int lite_commit_later(struct db *db, uint64_t *ticket);
 static int lite_wait_synced(struct db *db, uint64_t ticket);
 static void lite_tx_only(struct db *db, bool on);
+static bool outside_tx(struct lite_db *l);
 static int lite_wait_all_synced(struct db *db);
 static bool lite_groups_writes(struct db *db);
 static void lite_rollback(struct db *db);
@@ -623,11 +624,8 @@ lite_exec(struct db *db, const char *sql)
     char *msg = NULL;
     int rc;
 
-    if (((struct lite_db *)db)->tx_only &&
-        sqlite3_get_autocommit(conn_of(db))) {
-        log_error("msg=\"statement outside the transaction it belongs to\"");
+    if (outside_tx((struct lite_db *)db))
         return CG_EDB;
-    }
     rc = sqlite3_exec(conn_of(db), sql, NULL, NULL, &msg);
 
     if (rc != SQLITE_OK) {
@@ -734,12 +732,8 @@ lite_step(struct db_stmt *st)
     struct lite_db *l = (struct lite_db *)st->db;
     int rc;
 
-    /* A transaction SQLite abandoned is not followed by statements that
-     * would each commit on their own (db_tx_only). */
-    if (l->tx_only && sqlite3_get_autocommit(l->h)) {
-        log_error("msg=\"statement outside the transaction it belongs to\"");
+    if (outside_tx(l))
         return CG_EDB;
-    }
     rc = sqlite3_step(stmt_of(st));
 
     if (rc == SQLITE_ROW)
@@ -983,6 +977,17 @@ static int
 lite_wait_synced(struct db *db, uint64_t ticket)
 {
     return wal_sync_until(((struct lite_db *)db)->sync, ticket);
+}
+
+/* Whether a statement would run outside the transaction it belongs to:
+ * after SQLite abandoned it, each would commit on its own (db_tx_only). */
+static bool
+outside_tx(struct lite_db *l)
+{
+    if (!l->tx_only || !sqlite3_get_autocommit(l->h))
+        return false;
+    log_error("msg=\"statement outside the transaction it belongs to\"");
+    return true;
 }
 
 static void

@@ -81,7 +81,7 @@ struct store {
  * inside a group. */
 static __thread struct store *writer_of;
 /* Whether the writer is running a group's writes. */
-static __thread bool db_in_group;
+static __thread bool in_group;
 
 static void close_conn(void *p);
 static void *writer_main(void *arg);
@@ -210,7 +210,7 @@ write_queued(struct store *s, store_write_fn fn, void *arg, bool durable)
     /* The writer, between groups (its upkeep), writes alone; inside a
      * group whose transaction SQLite abandoned, it writes nothing. */
     if (writer_of == s)
-        return db_in_group ? CG_EDB : write_alone(db, fn, arg);
+        return in_group ? CG_EDB : write_alone(db, fn, arg);
 
     /* The writer does the work; waiting for it and for the disk, this
      * thread leaves its turn on the processor to others (base/cpu.h). */
@@ -413,7 +413,7 @@ group_run(struct store *s, struct write *group)
         return;
     }
     db_tx_only(db, true);
-    db_in_group = true;
+    in_group = true;
     for (w = group; w; w = w->next) {
         if (db_exec(db, "SAVEPOINT grouped_write") != CG_OK)
             break;
@@ -429,7 +429,7 @@ group_run(struct store *s, struct write *group)
             break;
     }
     db_tx_only(db, false);
-    db_in_group = false;
+    in_group = false;
     if (!w)
         rc = db_commit_later(db, &ticket);
     if (w || rc != CG_OK) {
