@@ -21,7 +21,8 @@ struct config {
     char tile_url[256];
     char log_level[16];
     char shared_data[512];
-    unsigned threads;
+    unsigned threads;     /* serving connections */
+    unsigned writers;     /* handling writes (http.h, ROUTE_WRITES) */
     unsigned per_address; /* connections one client address may hold */
 };
 

@@ -48,6 +48,27 @@ static const struct option_def options[] = {
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
+/* The settings that are counts, from 1 to max. */
+struct count_option {
+    const char *name;
+    size_t off;
+    int64_t max;
+    const char *help;
+};
+
+static const struct count_option counts[] = {
+    {"threads", offsetof(struct config, threads), 256,
+     "threads serving connections (default 4)"},
+    {"writers", offsetof(struct config, writers), 1024,
+     "workers for reports and steps, each waiting for its write to be on "
+     "disk (default 16)"},
+    {"per-address", offsetof(struct config, per_address), 100000,
+     "connections one client address may hold (default 64; behind a "
+     "proxy, more than the proxy opens)"},
+};
+
+#define NCOUNTS (sizeof(counts) / sizeof(counts[0]))
+
 static int set_option(struct config *cfg, const char *name, const char *value,
                       const char *source);
 
@@ -57,22 +78,17 @@ set_option(struct config *cfg, const char *name, const char *value,
 {
     size_t i;
 
-    if (strcmp(name, "threads") == 0) {
+    for (i = 0; i < NCOUNTS; i++) {
+        const struct count_option *c = &counts[i];
         int64_t n;
-        if (str_to_i64(value, 1, 256, &n) != CG_OK) {
-            fprintf(stderr, "%s: threads must be 1 to 256\n", source);
+        if (strcmp(c->name, name) != 0)
+            continue;
+        if (str_to_i64(value, 1, c->max, &n) != CG_OK) {
+            fprintf(stderr, "%s: %s must be 1 to %lld\n", source, name,
+                    (long long)c->max);
             return CG_EINVAL;
         }
-        cfg->threads = (unsigned)n;
-        return CG_OK;
-    }
-    if (strcmp(name, "per-address") == 0) {
-        int64_t n;
-        if (str_to_i64(value, 1, 100000, &n) != CG_OK) {
-            fprintf(stderr, "%s: per-address must be 1 to 100000\n", source);
-            return CG_EINVAL;
-        }
-        cfg->per_address = (unsigned)n;
+        *(unsigned *)((char *)cfg + c->off) = (unsigned)n;
         return CG_OK;
     }
     for (i = 0; i < NOPTIONS; i++) {
@@ -145,10 +161,8 @@ config_usage(void)
            "CIVICGRID_CONFIG):\n");
     for (i = 0; i < NOPTIONS; i++)
         printf("  --%-12s %s\n", options[i].name, options[i].help);
-    printf("  --%-12s %s\n", "threads", "worker threads (default 32)");
-    printf("  --%-12s %s\n", "per-address",
-           "connections one client address may hold (default 64; behind a "
-           "proxy, more than the proxy opens)");
+    for (i = 0; i < NCOUNTS; i++)
+        printf("  --%-12s %s\n", counts[i].name, counts[i].help);
     printf("  --%-12s %s\n", "config", "a configuration file");
 }
 
@@ -167,17 +181,17 @@ config_load(struct config *cfg, int *argc, char **argv)
     str_copy(cfg->city, sizeof(cfg->city), "150100");
     str_copy(cfg->log_level, sizeof(cfg->log_level), "info");
     str_copy(cfg->shared_data, sizeof(cfg->shared_data), "../shared/data");
-    cfg->threads = 32;
+    cfg->threads = 4;
+    cfg->writers = 16;
     cfg->per_address = 64;
     for (i = 1; i + 1 < *argc; i++)
         if (strcmp(argv[i], "--config") == 0)
             file = argv[i + 1];
     if (file && load_file(cfg, file) != CG_OK)
         return CG_EINVAL;
-    for (k = 0; k <= NOPTIONS + 1; k++) {
-        const char *name = k < NOPTIONS    ? options[k].name
-                           : k == NOPTIONS ? "threads"
-                                           : "per-address";
+    for (k = 0; k < NOPTIONS + NCOUNTS; k++) {
+        const char *name =
+            k < NOPTIONS ? options[k].name : counts[k - NOPTIONS].name;
         char env[64], *p;
         const char *v;
         str_fmt(env, sizeof(env), "CIVICGRID_%s", name);

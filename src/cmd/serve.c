@@ -311,6 +311,7 @@ cmd_serve(int argc, char **argv)
     http.csp = csp;
     http.default_max_body = 64 * 1024;
     http.threads = cfg.threads;
+    http.write_workers = cfg.writers;
     http.per_address = cfg.per_address;
     rc = http_server_start(&http, host, (unsigned)port, &srv);
     if (rc != CG_OK) {

@@ -1,21 +1,27 @@
 /*
- * defer.c - requests whose work is slow by design (hashing a password with
- * argon2id) done off the server's threads.
+ * defer.c - requests handled off the server's threads: those slow by
+ * design (hashing a password with argon2id), and those that write.
  *
- * The server's threads each serve many connections; one of them hashing a
- * password for a quarter of a second would make every other connection on
- * that thread wait.  A deferred request instead suspends its connection
- * (which then costs no thread), goes into a short queue, and is handled by
- * one of a few workers of its own; the worker writes the answer and resumes
- * the connection, and the server sends it.  When the queue is full the
- * request is answered at once instead (the caller says how: 429 with
- * Retry-After for sign-ins).
+ * The server's threads each serve many connections.  One of them hashing
+ * a password for a quarter of a second, or waiting for its write to reach
+ * the disk, would make every other connection on that thread wait.  A
+ * deferred request instead suspends its connection (which then costs no
+ * thread), goes into the queue of its kind, and is handled by one of that
+ * kind's workers; the worker writes the answer and resumes the connection,
+ * and the server sends it.
+ *
+ * Sign-ins have a few workers and a short queue: past it the request is
+ * answered at once instead (429 with Retry-After).  Writes have many
+ * workers, enough to keep the store's writer fed with a group while the
+ * last one is synced; past their queue a write is simply handled on the
+ * server's thread, as it would have been without the pool.
  */
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/cpu.h"
 #include "base/err.h"
 #include "base/log.h"
 #include "http/defer.h"
@@ -27,7 +33,7 @@ struct job {
     struct job *next;
 };
 
-static struct {
+struct pool {
     pthread_mutex_t lock;
     pthread_cond_t work, idle;
     struct job *head, *tail;
@@ -35,45 +41,48 @@ static struct {
     pthread_t *threads;
     size_t nthreads;
     bool stop;
-} pool = {PTHREAD_MUTEX_INITIALIZER,
-          PTHREAD_COND_INITIALIZER,
-          PTHREAD_COND_INITIALIZER,
-          NULL,
-          NULL,
-          0,
-          0,
-          0,
-          NULL,
-          0,
-          false};
+};
+
+static struct pool pools[HTTP_POOLS] = {
+    [HTTP_POOL_SLOW] = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                        .work = PTHREAD_COND_INITIALIZER,
+                        .idle = PTHREAD_COND_INITIALIZER},
+    [HTTP_POOL_WRITES] = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                          .work = PTHREAD_COND_INITIALIZER,
+                          .idle = PTHREAD_COND_INITIALIZER},
+};
 
 static void *worker_main(void *arg);
 
 static void *
 worker_main(void *arg)
 {
+    struct pool *p = arg;
     struct job *j;
     struct http_req *r;
 
-    (void)arg;
-    pthread_mutex_lock(&pool.lock);
+    pthread_mutex_lock(&p->lock);
     for (;;) {
-        while (!pool.head && !pool.stop)
-            pthread_cond_wait(&pool.work, &pool.lock);
-        if (!pool.head)
+        while (!p->head && !p->stop)
+            pthread_cond_wait(&p->work, &p->lock);
+        if (!p->head)
             break;
-        j = pool.head;
-        pool.head = j->next;
-        if (!pool.head)
-            pool.tail = NULL;
-        pool.queued--;
-        pthread_mutex_unlock(&pool.lock);
+        j = p->head;
+        p->head = j->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->queued--;
+        pthread_mutex_unlock(&p->lock);
 
         r = j->r;
         log_set_request_id(r->request_id);
+        /* A worker computes in a turn like the server's threads do, and
+         * gives it up while it waits (base/cpu.h). */
+        cpu_turn_take();
         j->fn(r);
         if (!r->answered)
             http_error(r, 500, "internal", "the request was not answered");
+        cpu_turn_give();
         log_info("msg=request method=%s path=%s status=%d user=%s", r->method,
                  r->path, r->status, r->authed ? r->user.username : "-");
         log_set_request_id(NULL);
@@ -82,64 +91,67 @@ worker_main(void *arg)
          * gone at any moment. */
         MHD_resume_connection(r->conn);
 
-        pthread_mutex_lock(&pool.lock);
-        pool.inflight--;
-        pthread_cond_broadcast(&pool.idle);
+        pthread_mutex_lock(&p->lock);
+        p->inflight--;
+        pthread_cond_broadcast(&p->idle);
     }
-    pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_unlock(&p->lock);
     return NULL;
 }
 
 int
-http_defer_start(size_t workers, size_t max_queued)
+http_defer_start(enum http_pool which, size_t workers, size_t max_queued)
 {
+    struct pool *p = &pools[which];
     size_t i;
 
-    pthread_mutex_lock(&pool.lock);
-    pool.stop = false;
-    pool.max_queued = max_queued;
-    pool.threads = xcalloc(workers, sizeof(*pool.threads));
+    pthread_mutex_lock(&p->lock);
+    p->stop = false;
+    p->max_queued = max_queued;
+    p->threads = xcalloc(workers, sizeof(*p->threads));
     for (i = 0; i < workers; i++)
-        if (pthread_create(&pool.threads[i], NULL, worker_main, NULL) != 0)
+        if (pthread_create(&p->threads[i], NULL, worker_main, p) != 0)
             break;
-    pool.nthreads = i;
-    pthread_mutex_unlock(&pool.lock);
+    p->nthreads = i;
+    pthread_mutex_unlock(&p->lock);
     return i == workers ? CG_OK : CG_ERR;
 }
 
 void
-http_defer_stop(void)
+http_defer_stop(enum http_pool which)
 {
+    struct pool *p = &pools[which];
     struct timespec until;
     size_t i, n;
 
-    pthread_mutex_lock(&pool.lock);
+    pthread_mutex_lock(&p->lock);
     /* What was accepted is finished: a suspended connection may not
      * outlive the server. */
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 30;
-    while (pool.inflight > 0 &&
-           pthread_cond_timedwait(&pool.idle, &pool.lock, &until) == 0)
+    while (p->inflight > 0 &&
+           pthread_cond_timedwait(&p->idle, &p->lock, &until) == 0)
         ;
-    pool.stop = true;
-    pthread_cond_broadcast(&pool.work);
-    n = pool.nthreads;
-    pthread_mutex_unlock(&pool.lock);
+    p->stop = true;
+    pthread_cond_broadcast(&p->work);
+    n = p->nthreads;
+    pthread_mutex_unlock(&p->lock);
     for (i = 0; i < n; i++)
-        pthread_join(pool.threads[i], NULL);
-    free(pool.threads);
-    pool.threads = NULL;
-    pool.nthreads = 0;
+        pthread_join(p->threads[i], NULL);
+    free(p->threads);
+    p->threads = NULL;
+    p->nthreads = 0;
 }
 
 int
-http_defer(struct http_req *r, http_slow_fn fn)
+http_defer_to(enum http_pool which, struct http_req *r, http_slow_fn fn)
 {
+    struct pool *p = &pools[which];
     struct job *j;
 
-    pthread_mutex_lock(&pool.lock);
-    if (pool.stop || !pool.nthreads || pool.queued >= pool.max_queued) {
-        pthread_mutex_unlock(&pool.lock);
+    pthread_mutex_lock(&p->lock);
+    if (p->stop || !p->nthreads || p->queued >= p->max_queued) {
+        pthread_mutex_unlock(&p->lock);
         return CG_ECONFLICT;
     }
     j = xcalloc(1, sizeof(*j));
@@ -147,14 +159,20 @@ http_defer(struct http_req *r, http_slow_fn fn)
     j->fn = fn;
     r->deferred = true;
     MHD_suspend_connection(r->conn);
-    if (pool.tail)
-        pool.tail->next = j;
+    if (p->tail)
+        p->tail->next = j;
     else
-        pool.head = j;
-    pool.tail = j;
-    pool.queued++;
-    pool.inflight++;
-    pthread_cond_signal(&pool.work);
-    pthread_mutex_unlock(&pool.lock);
+        p->head = j;
+    p->tail = j;
+    p->queued++;
+    p->inflight++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->lock);
     return CG_OK;
+}
+
+int
+http_defer(struct http_req *r, http_slow_fn fn)
+{
+    return http_defer_to(HTTP_POOL_SLOW, r, fn);
 }

@@ -3,7 +3,8 @@
  *
  * The server (libmicrohttpd, epoll, a fixed pool of threads) reads a whole
  * request body into a bounded buffer, finds the route, lets the
- * application authenticate the caller, and runs the route's handler.  A
+ * application authenticate the caller, and runs the route's handler, or
+ * hands it to a worker when the route writes (ROUTE_WRITES, defer.c).  A
  * handler answers through http_json() or http_error(); an error is always
  * the JSON {"error": {"code", "message"}}.
  */
@@ -33,6 +34,9 @@ typedef int (*http_handler)(struct http_req *r);
     (1u << 3) /* the caller proves itself in the body (an                      \
                  API key): the route's own body limit                          \
                  applies before that is known */
+#define ROUTE_WRITES                                                           \
+    (1u << 4) /* handled by a writer worker (http_defer_to), so that           \
+                 its wait for the disk holds no server thread */
 
 struct route {
     const char *method;
@@ -95,7 +99,8 @@ struct http_app {
     const char *photo_dir;  /* stored photos, served under /photos/ */
     const char *csp;        /* Content-Security-Policy of the pages */
     size_t default_max_body;
-    unsigned threads;
+    unsigned threads;       /* the server's threads, serving connections */
+    unsigned write_workers; /* the workers that handle ROUTE_WRITES */
     unsigned max_connections;
     unsigned per_address; /* connections one client address may hold */
     unsigned timeout_s;
@@ -149,6 +154,11 @@ size_t http_streams_count(void);
  */
 typedef void (*http_slow_fn)(struct http_req *r);
 int http_defer(struct http_req *r, http_slow_fn fn);
+
+/* The kinds of deferred work, each with workers and a queue of its own:
+ * slow by design (http_defer), and writes (ROUTE_WRITES). */
+enum http_pool { HTTP_POOL_SLOW, HTTP_POOL_WRITES, HTTP_POOLS };
+int http_defer_to(enum http_pool which, struct http_req *r, http_slow_fn fn);
 
 /* The request counters and latency histograms of this process, and its
  * open connections and streams, in the Prometheus text format. */

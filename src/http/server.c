@@ -41,6 +41,11 @@ struct http_server {
     struct http_app app;
 };
 
+/* Writes waiting for a writer worker, past which one is handled on the
+ * server's thread that read it: the queue cannot grow without bound, and
+ * a write is never refused for being one too many. */
+#define WRITES_QUEUED 256
+
 static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn,
                              const char *url, const char *method,
                              const char *version, const char *upload,
@@ -50,6 +55,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 static const struct route *find_route(const struct http_app *app,
                                       struct http_req *r, bool *path_known);
 static void run(struct http_server *s, struct http_req *r);
+static void run_deferred(struct http_req *r);
 static MHD_RESULT send_answer(struct http_server *s, struct http_req *r);
 static int serve_file(struct http_server *s, struct http_req *r);
 
@@ -100,7 +106,12 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
         free(s);
         return CG_ERR;
     }
-    if (http_defer_start(2, 32) != CG_OK) {
+    if (http_defer_start(HTTP_POOL_SLOW, 2, 32) != CG_OK ||
+        http_defer_start(HTTP_POOL_WRITES,
+                         app->write_workers ? app->write_workers : 16,
+                         WRITES_QUEUED) != CG_OK) {
+        http_defer_stop(HTTP_POOL_SLOW);
+        http_defer_stop(HTTP_POOL_WRITES);
         http_streams_stop();
         MHD_stop_daemon(s->d);
         free(s);
@@ -117,7 +128,8 @@ http_server_stop(struct http_server *s)
     if (!s)
         return;
     http_streams_stop();
-    http_defer_stop();
+    http_defer_stop(HTTP_POOL_SLOW);
+    http_defer_stop(HTTP_POOL_WRITES);
     MHD_stop_daemon(s->d);
     http_metrics_free();
     free(s);
@@ -252,8 +264,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         cpu_turn_give();
     }
     (void)version;
-    if (r->deferred && !r->answered)
-        return MHD_YES; /* resumed by the worker once it has answered */
+    /* Resumed by the worker once it has answered, which may already be
+     * now: r->answered is the worker's until then. */
+    if (r->deferred)
+        return MHD_YES;
     return send_answer(s, r);
 }
 
@@ -306,8 +320,13 @@ run(struct http_server *s, struct http_req *r)
             goto out;
         }
     }
+    if ((rt->flags & ROUTE_WRITES) &&
+        http_defer_to(HTTP_POOL_WRITES, r, run_deferred) == CG_OK) {
+        log_set_request_id(NULL);
+        return;
+    }
     rc = rt->handler(r);
-    if (r->deferred && !r->answered) {
+    if (r->deferred) {
         /* A worker answers it; the log line is the worker's. */
         log_set_request_id(NULL);
         return;
@@ -319,6 +338,13 @@ out:
     log_info("msg=request method=%s path=%s status=%d user=%s", r->method,
              r->path, r->status, r->authed ? r->user.username : "-");
     log_set_request_id(NULL);
+}
+
+/* A write's handler, on a writer worker (http/defer.c). */
+static void
+run_deferred(struct http_req *r)
+{
+    r->route->handler(r);
 }
 
 static MHD_RESULT

@@ -29,6 +29,7 @@
 #include "store/store.h"
 
 #define NO_LEVEL 4
+#define FIXED    1e7 /* units of a degree in a stored coordinate */
 
 /* One case as the map sees it, unpacked from the columns below. */
 struct mpoint {
@@ -75,23 +76,23 @@ struct mcat {
 /*
  * The process-wide copy; the server opens one database.  A million cases
  * are most of the server's memory, so each field is a column of its own
- * in the smallest type that holds it exactly: no padding between fields,
- * and the same doubles and instants the database holds, so that what the
- * map draws does not change with the layout.
+ * in the smallest type that holds it: no padding between fields, the
+ * instants the database holds, and positions to the centimetre (FIXED),
+ * which is 8 MB less than doubles and the same on any screen.
  */
 static struct {
     pthread_mutex_t lock;
     bool loaded;
-    size_t cap;        /* slots allocated, indexed by case id */
-    double *lon, *lat; /* its own point, else its area's middle */
-    struct wcol rep;   /* reported_at */
-    struct wcol due;   /* due_at, 0: none */
-    struct wcol unit;  /* unit_id, 0: none */
-    uint16_t *area;    /* index into map.areas */
-    uint16_t *cat;     /* index into map.cats */
-    uint8_t *flags;    /* F_STATE 0 (ST_NONE): no case in this slot */
-    int64_t max_case;  /* highest case id read */
-    int64_t max_event; /* highest event id read */
+    size_t cap;         /* slots allocated, indexed by case id */
+    int32_t *lon, *lat; /* its own point, else its area's middle (FIXED) */
+    struct wcol rep;    /* reported_at */
+    struct wcol due;    /* due_at, 0: none */
+    struct wcol unit;   /* unit_id, 0: none */
+    uint16_t *area;     /* index into map.areas */
+    uint16_t *cat;      /* index into map.cats */
+    uint8_t *flags;     /* F_STATE 0 (ST_NONE): no case in this slot */
+    int64_t max_case;   /* highest case id read */
+    int64_t max_event;  /* highest event id read */
     struct marea *areas;
     size_t nareas;
     struct mcat *cats;
@@ -348,11 +349,21 @@ clear(void)
     memset(map.flags, 0, map.cap * sizeof(*map.flags));
 }
 
+/* A coordinate in whole units of FIXED degrees: about a centimetre on
+ * the ground, finer than any map draws and half the memory of a double. */
+static int32_t
+to_fixed(double deg)
+{
+    if (!(deg > -200.0 && deg < 200.0))
+        return 0;
+    return (int32_t)lround(deg * FIXED);
+}
+
 static void
 store_point(size_t id, const struct mpoint *p)
 {
-    map.lon[id] = p->lon;
-    map.lat[id] = p->lat;
+    map.lon[id] = to_fixed(p->lon);
+    map.lat[id] = to_fixed(p->lat);
     map.area[id] = p->area;
     map.cat[id] = p->cat;
     map.flags[id] = (uint8_t)(p->state | p->level << 4 | p->placed << 7);
@@ -369,8 +380,8 @@ point_at(size_t id, struct mpoint *p)
     p->state = F_STATE(f);
     p->level = F_LEVEL(f);
     p->placed = F_PLACED(f);
-    p->lon = map.lon[id];
-    p->lat = map.lat[id];
+    p->lon = map.lon[id] / FIXED;
+    p->lat = map.lat[id] / FIXED;
     p->area = map.area[id];
     p->cat = map.cat[id];
     p->reported_at = col_get(&map.rep, id);
