@@ -2,8 +2,11 @@
  * areas.c - the area tree (city, district, street, community, unit grid,
  * compound, building) and the handling units attached to it.
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/err.h"
 #include "base/log.h"
@@ -167,10 +170,50 @@ store_area_each_geometry(struct db *db,
     return rc == DB_DONE ? CG_OK : rc;
 }
 
-/* The area and its ancestors in one statement (each case's page names
- * them all: five lookups were a seventh of the time of reading a case). */
-json_t *
-store_area_chain(struct db *db, const char *code)
+/*
+ * Chains read lately, by the area's code: every case's page names its
+ * area's ancestors, and the recursive query was a ninth of the time of
+ * reading one.  Areas change seldom, and only by commands (import, demo)
+ * in a process of their own, which this one cannot hear of; so a chain is
+ * read again once it is CHAIN_TTL seconds old, and a renamed area shows
+ * in case pages within that time.  One slot per hash of the code, the
+ * newest chain replacing an older one: the memory is bounded whatever the
+ * number of grids.  The process serves one database, as the map does.
+ */
+#define CHAIN_TTL   10
+#define CHAIN_SLOTS 4096
+
+static struct {
+    pthread_mutex_t lock;
+    struct {
+        char code[CODE_LEN];
+        int64_t read_at; /* CLOCK_MONOTONIC seconds; 0: empty */
+        json_t *chain;
+    } slot[CHAIN_SLOTS];
+} chains = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static int64_t
+mono_seconds(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec + 1; /* never 0, the empty slot */
+}
+
+static size_t
+chain_slot(const char *code)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    for (; *code; code++)
+        h = (h ^ (unsigned char)*code) * 16777619u;
+    return h % CHAIN_SLOTS;
+}
+
+/* The area and its ancestors in one statement. */
+static json_t *
+chain_read(struct db *db, const char *code)
 {
     json_t *chain = json_array();
     struct db_stmt *st;
@@ -184,7 +227,7 @@ store_area_chain(struct db *db, const char *code)
                    " WHERE up.depth < ?)"
                    " SELECT code, name, level FROM up ORDER BY depth DESC",
                    &st) != CG_OK)
-        return chain;
+        return NULL;
     db_bind_text(st, 1, code);
     db_bind_int(st, 2, AREA_BUILDING);
     while (db_step(st) == DB_ROW)
@@ -193,6 +236,39 @@ store_area_chain(struct db *db, const char *code)
                              "name", db_col_text(st, 1), "level",
                              area_level_name((int)db_col_int(st, 2))));
     db_finalize(st);
+    return chain;
+}
+
+json_t *
+store_area_chain(struct db *db, const char *code)
+{
+    size_t k;
+    int64_t now = mono_seconds();
+    json_t *chain = NULL;
+
+    if (!code || strlen(code) >= CODE_LEN)
+        return json_array();
+    k = chain_slot(code);
+    pthread_mutex_lock(&chains.lock);
+    if (chains.slot[k].read_at && now - chains.slot[k].read_at < CHAIN_TTL &&
+        strcmp(chains.slot[k].code, code) == 0)
+        chain = json_deep_copy(chains.slot[k].chain);
+    pthread_mutex_unlock(&chains.lock);
+    if (chain)
+        return chain;
+    if (!(chain = chain_read(db, code)))
+        return json_array(); /* not kept: the next page asks again */
+    /* An unknown code is not kept: it may be imported a moment later. */
+    if (json_array_size(chain) == 0)
+        return chain;
+    pthread_mutex_lock(&chains.lock);
+    json_decref(chains.slot[k].chain);
+    str_copy(chains.slot[k].code, sizeof(chains.slot[k].code), code);
+    chains.slot[k].read_at = now;
+    chains.slot[k].chain = json_deep_copy(chain);
+    if (!chains.slot[k].chain)
+        chains.slot[k].read_at = 0;
+    pthread_mutex_unlock(&chains.lock);
     return chain;
 }
 

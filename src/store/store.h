@@ -97,7 +97,7 @@ int store_area_each_geometry(struct db *db,
                                        const char *geometry, void *ctx),
                              void *ctx);
 /* The area and its ancestors, from the root down, as a JSON array of
- * {code, name, level}. */
+ * {code, name, level}: as read at most 10 seconds ago (areas.c). */
 json_t *store_area_chain(struct db *db, const char *code);
 /* Children of an area (NULL: the roots), as a JSON array. */
 json_t *store_area_children(struct db *db, const char *parent);
