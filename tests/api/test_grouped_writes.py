@@ -277,3 +277,50 @@ def test_cases_another_program_wrote_are_added_by_the_next_server():
             stop_server(proc, log)
         if not os.environ.get("KEEP_TMP"):
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_write_waiting_for_the_database_holds_no_server_thread():
+    """A server with one thread: while a report waits for the database
+    (another program holds its write lock), that thread still answers
+    others, and the report is stored once the lock is let go."""
+    if DB_URL:
+        pytest.skip("holds SQLite's write lock from another program")
+    tmp = tempfile.mkdtemp(prefix="civicgrid-writers-")
+    proc = log = None
+    try:
+        db, blobs = make_demo(tmp)
+        proc, port, log = start_server(tmp, db, blobs, env={
+            "CIVICGRID_THREADS": "1", "CIVICGRID_WRITERS": "2"})
+        api = Api(Server(tmp, port, proc, log, db))
+        cat = api.get("/api/v1/categories").json()["items"][0]["children"][0]
+        area = api.me("gridworker")["area"]["code"]
+        headers = api.headers("resident1")
+        before = api.scalar("SELECT COUNT(*) FROM cases")
+        holder = connect(db)
+        holder.execute("BEGIN IMMEDIATE")
+        out = {}
+
+        def report():
+            out["r"] = requests.post(
+                api.url + "/api/v1/cases", headers=headers, timeout=60,
+                json={"category": cat["code"], "area": area,
+                      "description": "楼道里的灯坏了，晚上看不见台阶"})
+        t = threading.Thread(target=report)
+        t.start()
+        try:
+            time.sleep(0.5)
+            assert t.is_alive(), "the report did not wait for the lock"
+            r = requests.get(api.url + "/api/v1/categories", timeout=5)
+            assert r.status_code == 200
+            assert t.is_alive(), "the report was answered under the lock"
+        finally:
+            holder.rollback()
+            holder.close()
+        t.join(30)
+        assert out["r"].status_code == 201, out["r"].text
+        assert api.scalar("SELECT COUNT(*) FROM cases") == before + 1
+    finally:
+        if proc and proc.poll() is None:
+            stop_server(proc, log)
+        if not os.environ.get("KEEP_TMP"):
+            shutil.rmtree(tmp, ignore_errors=True)
