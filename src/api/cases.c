@@ -191,18 +191,17 @@ case_for_viewer(struct http_req *r, int64_t id, enum case_view *view)
     char masked[64];
     int i;
 
-    if (store_case_get(db, id, &c) != CG_OK || c.state == ST_NONE)
+    if (!(o = store_case_view(db, id, &c)))
         return NULL;
     api_principal(r, &p);
     scope.area_path = c.area_path;
     scope.reporter_id = c.reporter_id;
     scope.unit_id = c.unit_id;
-    *view = perm_case_view(&p, &scope);
-    if (*view == VIEW_NONE)
+    *view = c.state == ST_NONE ? VIEW_NONE : perm_case_view(&p, &scope);
+    if (*view == VIEW_NONE) {
+        json_decref(o);
         return NULL;
-    o = store_case_json(db, id);
-    if (!o)
-        return NULL;
+    }
     rep = json_object_get(o, "reporter");
     switch (*view) {
     case VIEW_PUBLIC:

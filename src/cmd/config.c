@@ -58,7 +58,7 @@ struct count_option {
 
 static const struct count_option counts[] = {
     {"threads", offsetof(struct config, threads), 256,
-     "threads serving connections (default 4)"},
+     "threads serving connections (default two per core, at least 4)"},
     {"writers", offsetof(struct config, writers), 1024,
      "workers for reports and steps, each waiting for its write to be on "
      "disk (default 16)"},
@@ -181,7 +181,7 @@ config_load(struct config *cfg, int *argc, char **argv)
     str_copy(cfg->city, sizeof(cfg->city), "150100");
     str_copy(cfg->log_level, sizeof(cfg->log_level), "info");
     str_copy(cfg->shared_data, sizeof(cfg->shared_data), "../shared/data");
-    cfg->threads = 4;
+    cfg->threads = 0; /* two per core (http_server_start) */
     cfg->writers = 16;
     cfg->per_address = 64;
     for (i = 1; i + 1 < *argc; i++)

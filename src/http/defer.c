@@ -13,13 +13,12 @@
  * Sign-ins have a few workers and a short queue: past it the request is
  * answered at once instead (429 with Retry-After).  Writes have many
  * workers, enough to keep the store's writer fed with a group while the
- * last one is synced; past their queue a write is simply handled on the
- * server's thread, as it would have been without the pool.
+ * last one is synced, and a queue as long as the connections the server
+ * allows, which each have one request in hand at most.
  */
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "base/cpu.h"
 #include "base/err.h"
@@ -35,9 +34,9 @@ struct job {
 
 struct pool {
     pthread_mutex_t lock;
-    pthread_cond_t work, idle;
+    pthread_cond_t work;
     struct job *head, *tail;
-    size_t queued, max_queued, inflight;
+    size_t queued, max_queued;
     pthread_t *threads;
     size_t nthreads;
     bool stop;
@@ -45,11 +44,9 @@ struct pool {
 
 static struct pool pools[HTTP_POOLS] = {
     [HTTP_POOL_SLOW] = {.lock = PTHREAD_MUTEX_INITIALIZER,
-                        .work = PTHREAD_COND_INITIALIZER,
-                        .idle = PTHREAD_COND_INITIALIZER},
+                        .work = PTHREAD_COND_INITIALIZER},
     [HTTP_POOL_WRITES] = {.lock = PTHREAD_MUTEX_INITIALIZER,
-                          .work = PTHREAD_COND_INITIALIZER,
-                          .idle = PTHREAD_COND_INITIALIZER},
+                          .work = PTHREAD_COND_INITIALIZER},
 };
 
 static void *worker_main(void *arg);
@@ -92,8 +89,6 @@ worker_main(void *arg)
         MHD_resume_connection(r->conn);
 
         pthread_mutex_lock(&p->lock);
-        p->inflight--;
-        pthread_cond_broadcast(&p->idle);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -121,17 +116,12 @@ void
 http_defer_stop(enum http_pool which)
 {
     struct pool *p = &pools[which];
-    struct timespec until;
     size_t i, n;
 
     pthread_mutex_lock(&p->lock);
-    /* What was accepted is finished: a suspended connection may not
-     * outlive the server. */
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 30;
-    while (p->inflight > 0 &&
-           pthread_cond_timedwait(&p->idle, &p->lock, &until) == 0)
-        ;
+    /* Nothing more is taken, and what was is finished (the workers leave
+     * once the queue is empty): a suspended connection may not outlive
+     * the server. */
     p->stop = true;
     pthread_cond_broadcast(&p->work);
     n = p->nthreads;
@@ -165,7 +155,6 @@ http_defer_to(enum http_pool which, struct http_req *r, http_slow_fn fn)
         p->head = j;
     p->tail = j;
     p->queued++;
-    p->inflight++;
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->lock);
     return CG_OK;

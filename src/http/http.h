@@ -37,6 +37,9 @@ typedef int (*http_handler)(struct http_req *r);
 #define ROUTE_WRITES                                                           \
     (1u << 4) /* handled by a writer worker (http_defer_to), so that           \
                  its wait for the disk holds no server thread */
+#define ROUTE_SLOW                                                             \
+    (1u << 5) /* handled by a worker for slow requests (hashing a              \
+                 password), as sign-ins are */
 
 struct route {
     const char *method;

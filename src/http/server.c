@@ -41,11 +41,6 @@ struct http_server {
     struct http_app app;
 };
 
-/* Writes waiting for a writer worker, past which one is handled on the
- * server's thread that read it: the queue cannot grow without bound, and
- * a write is never refused for being one too many. */
-#define WRITES_QUEUED 256
-
 static MHD_RESULT on_request(void *cls, struct MHD_Connection *conn,
                              const char *url, const char *method,
                              const char *version, const char *upload,
@@ -65,13 +60,15 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
 {
     struct http_server *s = xcalloc(1, sizeof(*s));
     struct sockaddr_in addr;
+    unsigned turns;
     long ncpu;
 
     s->app = *app;
     /* Two requests computing per core: one reading its rows while the
      * other waits on the page cache, no more. */
     ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    cpu_turns_init((unsigned)(ncpu > 0 ? 2 * ncpu : 4));
+    turns = ncpu > 2 ? 2 * (unsigned)ncpu : 4;
+    cpu_turns_init(turns);
     memset(&addr, 0, sizeof(addr));
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
@@ -86,8 +83,7 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
             MHD_ALLOW_SUSPEND_RESUME,
         (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)(app->threads ? app->threads : 4),
-        MHD_OPTION_CONNECTION_LIMIT,
+        app->threads ? app->threads : turns, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)(app->max_connections ? app->max_connections : 1000),
         MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)(app->timeout_s ? app->timeout_s : 30),
@@ -106,10 +102,13 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
         free(s);
         return CG_ERR;
     }
+    /* Each connection has at most one request in hand: a queue of writes
+     * as long as the connections allowed is never full while the server
+     * runs. */
     if (http_defer_start(HTTP_POOL_SLOW, 2, 32) != CG_OK ||
-        http_defer_start(HTTP_POOL_WRITES,
-                         app->write_workers ? app->write_workers : 16,
-                         WRITES_QUEUED) != CG_OK) {
+        http_defer_start(
+            HTTP_POOL_WRITES, app->write_workers ? app->write_workers : 16,
+            app->max_connections ? app->max_connections : 1000) != CG_OK) {
         http_defer_stop(HTTP_POOL_SLOW);
         http_defer_stop(HTTP_POOL_WRITES);
         http_streams_stop();
@@ -320,10 +319,20 @@ run(struct http_server *s, struct http_req *r)
             goto out;
         }
     }
-    if ((rt->flags & ROUTE_WRITES) &&
-        http_defer_to(HTTP_POOL_WRITES, r, run_deferred) == CG_OK) {
-        log_set_request_id(NULL);
-        return;
+    if (rt->flags & (ROUTE_WRITES | ROUTE_SLOW)) {
+        /* A worker answers it (the log line is the worker's), else the
+         * server is stopping or has as many waiting as it takes. */
+        if (http_defer_to(rt->flags & ROUTE_SLOW ? HTTP_POOL_SLOW
+                                                 : HTTP_POOL_WRITES,
+                          r, run_deferred) == CG_OK) {
+            log_set_request_id(NULL);
+            return;
+        }
+        r->retry_after = 1;
+        http_error(r, 503, "busy",
+                   "the server has too much in hand; nothing was changed, "
+                   "try again in a second");
+        goto out;
     }
     rc = rt->handler(r);
     if (r->deferred) {
@@ -344,7 +353,11 @@ out:
 static void
 run_deferred(struct http_req *r)
 {
-    r->route->handler(r);
+    int rc = r->route->handler(r);
+
+    if (!r->answered)
+        http_error(r, 500, "internal", "the request was not answered (%s)",
+                   cg_strerror(rc));
 }
 
 static MHD_RESULT

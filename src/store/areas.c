@@ -211,12 +211,14 @@ chain_slot(const char *code)
     return h % CHAIN_SLOTS;
 }
 
-/* The area and its ancestors in one statement. */
+/* The area and its ancestors in one statement; NULL when the database
+ * failed to give them all. */
 static json_t *
 chain_read(struct db *db, const char *code)
 {
-    json_t *chain = json_array();
+    json_t *chain;
     struct db_stmt *st;
+    int rc;
 
     if (db_prepare(db,
                    "WITH RECURSIVE up(code, parent, name, level, depth) AS ("
@@ -230,12 +232,17 @@ chain_read(struct db *db, const char *code)
         return NULL;
     db_bind_text(st, 1, code);
     db_bind_int(st, 2, AREA_BUILDING);
-    while (db_step(st) == DB_ROW)
+    chain = json_array();
+    while ((rc = db_step(st)) == DB_ROW)
         json_array_append_new(
             chain, json_pack("{s:s, s:s, s:s}", "code", db_col_text(st, 0),
                              "name", db_col_text(st, 1), "level",
                              area_level_name((int)db_col_int(st, 2))));
     db_finalize(st);
+    if (rc != DB_DONE) {
+        json_decref(chain);
+        return NULL;
+    }
     return chain;
 }
 

@@ -99,11 +99,76 @@ store_case_insert(struct db *db, const struct case_new *c, int64_t *id)
     return CG_OK;
 }
 
+/* Where a statement holds each field of a case_row, in the order of
+ * struct case_row (row_fill). */
+enum {
+    R_ID,
+    R_REF,
+    R_CITY,
+    R_STATE,
+    R_CATEGORY,
+    R_AREA,
+    R_PATH,
+    R_UNIT,
+    R_REPORTER,
+    R_RATING,
+    R_REPORTED,
+    R_DUE,
+    R_CLOSED,
+    R_PARENT,
+    R_VERSION,
+    R_ESCALATED,
+    R_LEVEL,
+    R_SEQ,
+    R__COUNT
+};
+
+/* store_case_get's statement: the fields in that order. */
+static const int row_cols[R__COUNT] = {0, 1,  2,  3,  4,  5,  6,  7,  8,
+                                       9, 10, 11, 12, 13, 14, 15, 16, 17};
+
+static void
+row_fill(struct db_stmt *st, const int col[R__COUNT], struct case_row *out)
+{
+    const char *s;
+
+    memset(out, 0, sizeof(*out));
+    out->id = db_col_int(st, col[R_ID]);
+    if (!db_col_null(st, col[R_REF]))
+        str_copy(out->ref, sizeof(out->ref), db_col_text(st, col[R_REF]));
+    str_copy(out->city_code, sizeof(out->city_code),
+             db_col_text(st, col[R_CITY]));
+    if (strcmp(db_col_text(st, col[R_STATE]), "none") == 0)
+        out->state = ST_NONE;
+    else if (case_state_parse(db_col_text(st, col[R_STATE]), &out->state) !=
+             CG_OK)
+        out->state = ST_NONE;
+    str_copy(out->category_code, sizeof(out->category_code),
+             db_col_text(st, col[R_CATEGORY]));
+    str_copy(out->area_code, sizeof(out->area_code),
+             db_col_text(st, col[R_AREA]));
+    str_copy(out->area_path, sizeof(out->area_path),
+             db_col_text(st, col[R_PATH]));
+    out->unit_id = db_col_int(st, col[R_UNIT]);
+    out->reporter_id = db_col_int(st, col[R_REPORTER]);
+    s = db_col_text(st, col[R_RATING]);
+    out->rating = RATING_NONE;
+    if (s)
+        rating_parse(s, &out->rating);
+    out->reported_at = db_col_int(st, col[R_REPORTED]);
+    out->due_at = db_col_int(st, col[R_DUE]);
+    out->closed_at = db_col_int(st, col[R_CLOSED]);
+    out->parent_id = db_col_int(st, col[R_PARENT]);
+    out->version = db_col_int(st, col[R_VERSION]);
+    out->escalated = db_col_int(st, col[R_ESCALATED]) != 0;
+    str_copy(out->level, sizeof(out->level), db_col_text(st, col[R_LEVEL]));
+    out->seq = db_col_int(st, col[R_SEQ]);
+}
+
 int
 store_case_get(struct db *db, int64_t id, struct case_row *out)
 {
     struct db_stmt *st;
-    const char *s;
     int rc;
 
     rc = db_prepare(db,
@@ -123,33 +188,7 @@ store_case_get(struct db *db, int64_t id, struct case_row *out)
         db_finalize(st);
         return rc == DB_DONE ? CG_ENOTFOUND : rc;
     }
-    memset(out, 0, sizeof(*out));
-    out->id = db_col_int(st, 0);
-    if (!db_col_null(st, 1))
-        str_copy(out->ref, sizeof(out->ref), db_col_text(st, 1));
-    str_copy(out->city_code, sizeof(out->city_code), db_col_text(st, 2));
-    if (strcmp(db_col_text(st, 3), "none") == 0)
-        out->state = ST_NONE;
-    else if (case_state_parse(db_col_text(st, 3), &out->state) != CG_OK)
-        out->state = ST_NONE;
-    str_copy(out->category_code, sizeof(out->category_code),
-             db_col_text(st, 4));
-    str_copy(out->area_code, sizeof(out->area_code), db_col_text(st, 5));
-    str_copy(out->area_path, sizeof(out->area_path), db_col_text(st, 6));
-    out->unit_id = db_col_int(st, 7);
-    out->reporter_id = db_col_int(st, 8);
-    s = db_col_text(st, 9);
-    out->rating = RATING_NONE;
-    if (s)
-        rating_parse(s, &out->rating);
-    out->reported_at = db_col_int(st, 10);
-    out->due_at = db_col_int(st, 11);
-    out->closed_at = db_col_int(st, 12);
-    out->parent_id = db_col_int(st, 13);
-    out->version = db_col_int(st, 14);
-    out->escalated = db_col_int(st, 15) != 0;
-    str_copy(out->level, sizeof(out->level), db_col_text(st, 16));
-    out->seq = db_col_int(st, 17);
+    row_fill(st, row_cols, out);
     db_finalize(st);
     return CG_OK;
 }
@@ -465,15 +504,34 @@ case_row_json(struct db_stmt *st, int64_t now)
 json_t *
 store_case_json(struct db *db, int64_t id)
 {
+    struct case_row row;
+
+    return store_case_view(db, id, &row);
+}
+
+/* store_case_view's statement: CASE_COLS, then the fields a case_row
+ * has and the JSON does not. */
+#define VIEW_COLS                                                              \
+    CASE_COLS ", c.city_code, c.area_path,"                                    \
+              " (SELECT COALESCE(MAX(seq), 0) FROM events"                     \
+              "  WHERE case_id = c.id)"
+static const int view_cols[R__COUNT] = {0,  1,  32, 13, 4,  6,  33, 14, 16,
+                                        22, 19, 20, 21, 24, 25, 23, 11, 34};
+
+json_t *
+store_case_view(struct db *db, int64_t id, struct case_row *row)
+{
     struct db_stmt *st;
     json_t *o = NULL;
 
-    if (db_prepare(db, "SELECT " CASE_COLS CASE_FROM " WHERE c.id = ?", &st) !=
+    if (db_prepare(db, "SELECT " VIEW_COLS CASE_FROM " WHERE c.id = ?", &st) !=
         CG_OK)
         return NULL;
     db_bind_int(st, 1, id);
-    if (db_step(st) == DB_ROW)
+    if (db_step(st) == DB_ROW) {
+        row_fill(st, view_cols, row);
         o = case_row_json(st, cgtime_now());
+    }
     db_finalize(st);
     return o;
 }

@@ -19,7 +19,8 @@
  * does in SQLite.
  *
  * A connection that broke is opened again at the next statement outside
- * a transaction; a read that found it broken is sent once more.
+ * a transaction; a read, or a BEGIN, that found it broken is sent once
+ * more.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -673,13 +674,19 @@ pg_begin(struct db *db)
 {
     struct pg_db *p = pg_of(db);
     PGresult *res;
-    int rc;
+    int rc, attempt;
 
-    ensure_conn(p);
-    res =
-        PQexec(p->conn, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")");
-    rc = result_rc(res, "begin", "BEGIN");
-    PQclear(res);
+    /* A line found broken by the BEGIN did nothing on the server: it is
+     * opened again and the BEGIN sent once more, as a read would be. */
+    for (attempt = 0;; attempt++) {
+        ensure_conn(p);
+        res = PQexec(p->conn,
+                     "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")");
+        rc = result_rc(res, "begin", "BEGIN");
+        PQclear(res);
+        if (rc == CG_OK || attempt > 0 || !broken(p))
+            break;
+    }
     if (rc != CG_OK) {
         if (PQtransactionStatus(p->conn) != PQTRANS_IDLE)
             simple(p, "ROLLBACK");

@@ -354,7 +354,9 @@ clear(void)
 static int32_t
 to_fixed(double deg)
 {
-    if (!(deg > -200.0 && deg < 200.0))
+    /* A case's own point is on the globe (read_cases); an area's middle
+     * too, unless its outline was written wrong by hand. */
+    if (!(fabs(deg) <= 180.0))
         return 0;
     return (int32_t)lround(deg * FIXED);
 }
@@ -434,7 +436,10 @@ read_cases(struct db *db, const char *sql, int64_t after, bool *unknown)
         p->unit_id = db_col_null(st, 7) ? 0 : db_col_int(st, 7);
         p->reported_at = db_col_int(st, 8);
         p->due_at = db_col_null(st, 9) ? 0 : db_col_int(st, 9);
-        if (!db_col_null(st, 1) && !db_col_null(st, 2)) {
+        /* A point on the globe, else (a row written by hand) none. */
+        if (!db_col_null(st, 1) && !db_col_null(st, 2) &&
+            fabs(db_col_double(st, 1)) <= 180.0 &&
+            fabs(db_col_double(st, 2)) <= 90.0) {
             p->lon = db_col_double(st, 1);
             p->lat = db_col_double(st, 2);
             p->placed = 1;

@@ -304,6 +304,9 @@ int store_case_apply(struct db *db, const struct case_row *c,
 
 /* The case as JSON with every field; the API masks it for the viewer. */
 json_t *store_case_json(struct db *db, int64_t id);
+/* The case as JSON (store_case_json) and as a row (store_case_get) from one
+ * statement; NULL when there is no such case or it cannot be shown. */
+json_t *store_case_view(struct db *db, int64_t id, struct case_row *row);
 json_t *store_case_events(struct db *db, int64_t id);
 /* Working days asked for by the latest extension request, 0 if none. */
 int store_case_extension_days(struct db *db, int64_t id);

@@ -1,10 +1,12 @@
 """What either database backend must get right the same way: the search
 takes the characters of a query literally, and (PostgreSQL) a server
 whose database connections were cut keeps answering."""
+import concurrent.futures
 import uuid
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from conftest import DB_URL, psql
 
@@ -48,17 +50,42 @@ def test_search_wildcard_is_no_match_for_other_text(api, odd_case):
         assert cid not in [c["id"] for c in search(api, q)["items"]], q
 
 
-def test_server_keeps_answering_after_its_connections_are_cut(api):
+def reports_at_once(api, city, n, word):
+    """n reports sent together, so that every writer worker has one in
+    hand; their answers."""
+    def one(i):
+        return requests.post(
+            api.url + "/api/v1/cases", headers=api.headers("resident1"),
+            json={"category": city.general, "area": city.grid,
+                  "description": "%s第%d盏路灯不亮" % (word, i)}, timeout=60)
+    with concurrent.futures.ThreadPoolExecutor(n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def test_server_keeps_answering_after_its_connections_are_cut(api, city):
     if not DB_URL:
         pytest.skip("SQLite has no connection to cut; set CIVICGRID_DB_URL")
+    # Every writer worker holds a connection before they are cut.
+    rs = reports_at_once(api, city, 40, "断线前")
+    assert [r.status_code for r in rs] == [201] * 40, [r.text for r in rs]
+    ids = [r.json()["id"] for r in rs]
     dbname = urlsplit(api.srv.db).path.lstrip("/")
     cut = psql(DB_URL, "SELECT count(pg_terminate_backend(pid))"
                        " FROM pg_stat_activity WHERE datname = '%s'"
                % dbname.replace("'", "''"))
     assert int(cut.strip()) >= 1, "the server had no connection to cut"
-    # More requests than the server has worker threads: each thread finds
-    # its connection gone and opens a new one.
+    # More requests than the server has threads and writers: each finds
+    # its connection gone and opens a new one, reads and writes alike.
     for _ in range(12):
         r = api.get("/api/v1/cases", "admin", params={"per_page": 1})
         assert r.status_code == 200, r.text
         assert r.json()["total"] >= 1
+    # A step begins its transaction before it reads anything.
+    dsp = api.headers("dispatcher")
+    with concurrent.futures.ThreadPoolExecutor(40) as pool:
+        rs = list(pool.map(lambda cid: requests.post(
+            api.url + "/api/v1/cases/%d/actions" % cid, headers=dsp,
+            json={"action": "accept"}, timeout=60), ids))
+    assert [r.status_code for r in rs] == [200] * 40, [r.text for r in rs]
+    rs = reports_at_once(api, city, 40, "断线后")
+    assert [r.status_code for r in rs] == [201] * 40, [r.text for r in rs]
