@@ -119,7 +119,9 @@ api_stats(struct http_req *r)
         if (store_area_get(api_db(r), s, &area) != CG_OK)
             return http_error(r, 404, "not_found", "there is no area %.24s", s);
         str_copy(path, sizeof(path), area.path);
-    } else if (p.role != ROLE_RESIDENT && p.area_path) {
+    } else if (p.role != ROLE_RESIDENT && p.role != ROLE_UNIT && p.area_path) {
+        /* Staff see their territory; a unit sees its own cases, wherever
+         * they were sent from. */
         str_copy(path, sizeof(path), p.area_path);
     }
     if (p.role == ROLE_UNIT) {

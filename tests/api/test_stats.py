@@ -63,6 +63,22 @@ def test_stats_for_each_role(api, user):
         assert s[k] is None or 0 <= s[k] <= 1
 
 
+def test_a_units_figures_are_all_its_cases(api, city):
+    """A unit's own figures count every case it was given, one sent from
+    outside its territory too, as the figures for that unit do."""
+    unit = api.me("community")["unit"]
+    cid = api.report("resident1", category=city.general, area=city.outside,
+                     description="外区转来的案件：路灯不亮")["id"]
+    api.ok(cid, "dispatcher", "accept")
+    api.ok(cid, "dispatcher", "dispatch", unit=unit["code"])
+    mine = api.get("/api/v1/stats", "community").json()
+    theirs = api.get("/api/v1/stats", "admin",
+                     params={"unit": unit["id"]}).json()
+    assert mine["filters"]["area"] is None
+    assert mine["reported"] == theirs["reported"] >= 1
+    assert mine["open"] == theirs["open"] >= 1
+
+
 def test_stats_outside_scope_is_403(api, city):
     r = api.get("/api/v1/stats", "hm-supervisor", params={"area": city.outside})
     assert r.status_code == 403
