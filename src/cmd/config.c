@@ -109,7 +109,7 @@ load_file(struct config *cfg, const char *path)
 {
     char line[1024], src[600];
     FILE *f = fopen(path, "r");
-    int n = 0;
+    int n = 0, rc;
 
     if (!f) {
         fprintf(stderr, "cannot read the configuration file %s\n", path);
@@ -141,8 +141,10 @@ load_file(struct config *cfg, const char *path)
             ;
         *end = '\0';
         str_fmt(src, sizeof(src), "%s:%d", path, n);
-        if (set_option(cfg, k, v, src) == CG_ENOTFOUND) {
+        rc = set_option(cfg, k, v, src);
+        if (rc == CG_ENOTFOUND)
             fprintf(stderr, "%s: unknown setting '%s'\n", src, k);
+        if (rc != CG_OK) {
             fclose(f);
             return CG_EINVAL;
         }
@@ -184,9 +186,12 @@ config_load(struct config *cfg, int *argc, char **argv)
     cfg->threads = 0; /* two per core (http_server_start) */
     cfg->writers = 16;
     cfg->per_address = 64;
-    for (i = 1; i + 1 < *argc; i++)
-        if (strcmp(argv[i], "--config") == 0)
+    for (i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc)
             file = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            file = argv[i] + 9;
+    }
     if (file && load_file(cfg, file) != CG_OK)
         return CG_EINVAL;
     for (k = 0; k < NOPTIONS + NCOUNTS; k++) {
@@ -201,8 +206,21 @@ config_load(struct config *cfg, int *argc, char **argv)
             return CG_EINVAL;
     }
     for (i = 1; i < *argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) == 0 && i + 1 < *argc) {
+        const char *a = argv[i], *eq = strchr(a, '=');
+        char name[32];
+        /* --name=value, as many tools take it. */
+        if (strncmp(a, "--", 2) == 0 && eq &&
+            (size_t)(eq - a - 2) < sizeof(name)) {
+            memcpy(name, a + 2, (size_t)(eq - a - 2));
+            name[eq - a - 2] = '\0';
+            if (strcmp(name, "config") == 0)
+                continue;
+            rc = set_option(cfg, name, eq + 1, a);
+            if (rc == CG_OK)
+                continue;
+            if (rc != CG_ENOTFOUND)
+                return rc;
+        } else if (strncmp(a, "--", 2) == 0 && i + 1 < *argc) {
             if (strcmp(a, "--config") == 0) {
                 i++;
                 continue;

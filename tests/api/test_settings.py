@@ -1,0 +1,73 @@
+"""Settings as an operator gives them: flags in either form, a settings
+file, the environment, and a bad value refused with its reason."""
+import os
+import shutil
+import sqlite3
+import tempfile
+
+import pytest
+
+from conftest import run
+
+
+@pytest.fixture
+def tmp():
+    d = tempfile.mkdtemp(prefix="civicgrid-settings-")
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def tables(db):
+    with sqlite3.connect(db) as c:
+        return {r[0] for r in c.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_a_flag_with_an_equals_sign(tmp):
+    db = os.path.join(tmp, "eq.db")
+    r = run(["migrate", "--db=" + db])
+    assert r.returncode == 0, r.stderr
+    assert "cases" in tables(db)
+
+
+def test_the_flag_wins_over_the_environment_and_the_file(tmp, monkeypatch):
+    conf = os.path.join(tmp, "civicgrid.conf")
+    with open(conf, "w") as f:
+        f.write("# the settings file\ndb = %s\n" % os.path.join(tmp, "f.db"))
+    monkeypatch.delenv("CIVICGRID_CONFIG", raising=False)
+    monkeypatch.setenv("CIVICGRID_DB", os.path.join(tmp, "e.db"))
+    assert run(["migrate", "--config=" + conf]).returncode == 0
+    assert "cases" in tables(os.path.join(tmp, "e.db"))
+    assert not os.path.exists(os.path.join(tmp, "f.db"))
+    monkeypatch.delenv("CIVICGRID_DB")
+    assert run(["migrate", "--config", conf]).returncode == 0
+    assert "cases" in tables(os.path.join(tmp, "f.db"))
+    r = run(["migrate", "--config", conf, "--db", os.path.join(tmp, "a.db")])
+    assert r.returncode == 0, r.stderr
+    assert "cases" in tables(os.path.join(tmp, "a.db"))
+
+
+@pytest.mark.parametrize("args,says", [
+    (["--writers", "0"], "writers must be 1 to 1024"),
+    (["--writers=many"], "writers must be 1 to 1024"),
+    (["--threads", "300"], "threads must be 1 to 256"),
+    (["--per-address=0"], "per-address must be 1 to 100000"),
+])
+def test_a_bad_count_is_refused_with_its_reason(tmp, args, says):
+    r = run(["serve", "--db", os.path.join(tmp, "x.db"),
+             "--listen", "127.0.0.1:1"] + args, timeout=60)
+    assert r.returncode != 0
+    assert says in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(tmp, "x.db"))
+
+
+def test_a_bad_value_in_the_file_is_refused(tmp, monkeypatch):
+    conf = os.path.join(tmp, "civicgrid.conf")
+    with open(conf, "w") as f:
+        f.write("db = %s\nwriters = 2000\n" % os.path.join(tmp, "x.db"))
+    monkeypatch.delenv("CIVICGRID_DB", raising=False)
+    r = run(["serve", "--config", conf, "--listen", "127.0.0.1:1"],
+            timeout=60)
+    assert r.returncode != 0
+    assert "civicgrid.conf:2: writers must be 1 to 1024" in r.stderr, r.stderr
+    assert not os.path.exists(os.path.join(tmp, "x.db"))
