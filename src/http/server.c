@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <strings.h>
 #include <fcntl.h>
@@ -53,6 +54,24 @@ static void run(struct http_server *s, struct http_req *r);
 static void run_deferred(struct http_req *r);
 static MHD_RESULT send_answer(struct http_server *s, struct http_req *r);
 static int serve_file(struct http_server *s, struct http_req *r);
+static void mhd_log(void *cls, const char *fmt, va_list ap);
+
+/* libmicrohttpd's own messages are mostly a client gone in the middle of
+ * an answer (a page closed during its event stream): the server's log
+ * at the debug level, not its standard error. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    char msg[256];
+    size_t n;
+
+    (void)cls;
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    log_debug("msg=\"from libmicrohttpd\" detail=\"%s\"", msg);
+}
 
 int
 http_server_start(const struct http_app *app, const char *host, unsigned port,
@@ -90,7 +109,8 @@ http_server_start(const struct http_app *app, const char *host, unsigned port,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         (unsigned)(app->per_address ? app->per_address : 64),
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
     if (!s->d) {
         log_error("msg=\"cannot listen\" host=%s port=%u err=\"%s\"", host,
                   port, strerror(errno));
