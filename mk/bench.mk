@@ -27,3 +27,11 @@ bench-http: deps
 bench-scale: deps
 	@$(MAKE) --no-print-directory civicgrid
 	@bench/scale/run.sh
+
+# make bench-gen: the time to generate a city of BENCH_CASES cases, with
+# where it goes (bench/gen/run.sh; bench/results/generation.md).
+.PHONY: bench-gen
+
+bench-gen: deps
+	@$(MAKE) --no-print-directory civicgrid
+	@bench/gen/run.sh
