@@ -132,11 +132,17 @@ api_stats(struct http_req *r)
     }
     q.area_path = path[0] ? path : NULL;
     q.category = http_query(r, "category");
+    /* A unit by its id, or by its code as a step names it. */
     if ((s = http_query(r, "unit")) && p.role != ROLE_UNIT) {
-        if (str_to_i64(s, 1, INT64_MAX, &v) != CG_OK)
-            return http_error(r, 400, "invalid_query",
-                              "unit must be a unit id");
-        q.unit_id = v;
+        struct unit u;
+        if (str_to_i64(s, 1, INT64_MAX, &v) == CG_OK)
+            q.unit_id = v;
+        else if (store_unit_by_code(api_db(r), s, &u) == CG_OK)
+            q.unit_id = u.id;
+        else
+            return http_error(r, 404, "not_found",
+                              "there is no unit %.64s (give its id or code)",
+                              s);
     }
     if (by && strcmp(by, "area") != 0 && strcmp(by, "category") != 0 &&
         strcmp(by, "unit") != 0)

@@ -47,9 +47,17 @@ def test_every_figure_has_a_formula(api):
     assert "closed" in figure(s, "closure_rate")["formula"]
     # the filters say which were given: none here
     assert s["filters"] == {"area": None, "category": None, "unit": None}
-    unit = api.me("community")["unit"]["id"]
-    one = api.get("/api/v1/stats", "admin", params={"unit": unit}).json()
-    assert one["filters"]["unit"] == unit
+    unit = api.me("community")["unit"]
+    one = api.get("/api/v1/stats", "admin", params={"unit": unit["id"]}).json()
+    assert one["filters"]["unit"] == unit["id"]
+    # by its code, as a step names it, the same figures
+    by_code = api.get("/api/v1/stats", "admin",
+                      params={"unit": unit["code"]}).json()
+    assert by_code["filters"]["unit"] == unit["id"]
+    assert by_code["reported"] == one["reported"]
+    r = api.get("/api/v1/stats", "admin", params={"unit": "no-such-unit"})
+    assert r.status_code == 404
+    assert "no-such-unit" in err_of(r)["message"]
 
 
 @pytest.mark.parametrize("user", ["admin", "supervisor", "hm-supervisor",
