@@ -148,6 +148,32 @@ test('a resident sees no reporter fields; a file that is not a photo is refused 
   await e2e.signOut();
 }));
 
+test('a report left to the platform whose category it cannot tell says so, and goes once one is chosen', e2e.withEvidence('unsure-refused', async () => {
+  await e2e.signedOut();
+  await page.setViewportSize(MOBILE);
+  await e2e.signIn('resident1');
+  await page.getByRole('link', { name: '上报问题' }).click();
+  await page.locator('#report-map[data-ready="true"]').waitFor();
+  await page.locator('input[type=file][name=photo]').setInputFiles(await e2e.makeJpeg('unsure'));
+  await page.locator('.photo-previews img').first().waitFor();
+  await page.getByLabel('不确定类别，由平台根据描述建议').check();
+  await page.getByLabel('问题描述').fill('嗯嗯啊啊哦哦呃呃');
+  await pin(await e2e.pointInArea('community', '电子路社区'), '电子路社区');
+  const before = page.url();
+  await page.locator('#report-submit').click();
+  const formError = page.locator('.report-form .form-error');
+  await formError.filter({ hasText: '平台无法从这段描述判断类别' }).waitFor();
+  assert.match(await formError.innerText(), /取消“不确定类别”并选择一个类别/);
+  assert.equal(page.url(), before, 'nothing was filed');
+  await e2e.shot('34-report-unsure-refused-375');
+
+  await page.getByLabel('不确定类别，由平台根据描述建议').uncheck();
+  await chooseCategory();
+  await page.locator('#report-submit').click();
+  await page.waitForURL(/#\/case\/\d+$/);
+  await e2e.signOut();
+}));
+
 test('a handling unit\'s queue shows only the states its cases can be in', e2e.withEvidence('unit-tabs', async () => {
   await e2e.signedOut();
   await page.setViewportSize(DESKTOP);

@@ -465,7 +465,14 @@ export function render(main, ctx) {
       toast(t(onsite ? 'report.done.onsite' : 'report.done', { id: ans.id }), 'success');
       ctx.go(`#/case/${ans.id}`);
     } catch (e) {
-      err.show(e.message);
+      // Left to the platform, a category it cannot tell is the one thing
+      // missing: say so, rather than that something is.
+      if (e.code === 'missing_field' && leaveCategory) {
+        err.show(t('report.unsure.refused'));
+        unsure.focus();
+      } else {
+        err.show(e.message);
+      }
       submit.disabled = false;
       submit.textContent = onsite ? t('report.submit.onsite') : t('report.submit');
     }
