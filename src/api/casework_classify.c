@@ -252,10 +252,12 @@ blend_cmp(const void *x, const void *y)
 }
 
 /*
- * A class of danger or outage named by the words is kept only if the
- * reading of urgency agrees: "没有燃气泄漏，只是楼道堆物" names a gas leak
- * to deny it, and the urgency reading, which knows negations, finds no
- * emergency in it.  Classes of the usual level are kept as they are.
+ * A class of danger or outage named by the words is dropped when the
+ * text denies the danger: "没有燃气泄漏，只是楼道堆物" names a gas leak to
+ * deny it, and the urgency reading, which knows negations, finds the
+ * denial.  A text that merely says too little for the reading to call it
+ * urgent ("井盖缺失", with no road named) keeps its class.  Classes of the
+ * usual level are kept as they are.
  */
 static void
 drop_denied_dangers(struct app *a, const char *title, const char *description,
@@ -271,7 +273,7 @@ drop_denied_dangers(struct app *a, const char *title, const char *description,
         if (store_category_get(store_db(a->store), kw->top[i].code, &k) ==
                 CG_OK &&
             level_parse(k.level, &l) == CG_OK && level_counts_clock(l) &&
-            text.level > l)
+            text.denied && text.level > l)
             continue;
         kw->top[n++] = kw->top[i];
     }

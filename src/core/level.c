@@ -306,9 +306,11 @@ level_decide(enum case_level category_level, const char *category_name,
                    labels[hit->level]);
     }
     /* A denied word is only worth a note when it would have mattered. */
-    if (denied && denied->level < out->level)
+    if (denied && denied->level < out->level) {
+        out->denied = true;
         append(out->reason, sizeof(out->reason), "；“%s”前有否定词“%s”，不计",
                denied->word, denied_by);
+    }
     str_utf8_clean(out->reason);
 }
 

@@ -41,7 +41,8 @@ int level_parse(const char *name, enum case_level *out);
 
 struct level_decision {
     enum case_level level;
-    bool from_text;                  /* the text made it more urgent */
+    bool from_text; /* the text made it more urgent */
+    bool denied;    /* a more urgent word was there, under a negation */
     char keyword[LEVEL_KEYWORD_LEN]; /* the word that decided, or "" */
     char reason[LEVEL_REASON_LEN];   /* a sentence for staff, in Chinese */
 };

@@ -99,3 +99,14 @@ def test_a_danger_the_words_deny_is_not_suggested(api, trained):
                   params={"category": "06036", "area": api.me(
                       "gridworker")["area"]["code"], "text": DENIED}).json()
     assert dry["level"]["level"] == "general", dry["level"]
+
+
+def test_a_danger_the_words_name_without_its_context_keeps_its_class(api):
+    """"井盖缺失" with no road named is not urgent by the reading of
+    urgency, which wants the road; it denies nothing either, so the
+    manhole-cover class is still suggested."""
+    for text in ("井盖缺失", "井盖没了"):
+        s = api.get("/api/v1/categories/suggest", "resident1",
+                    params={"text": text}).json()
+        codes = [i["code"] for i in s["items"]]
+        assert codes and codes[0] == "01001", (text, s)
