@@ -138,6 +138,7 @@ static uint64_t model_size(uint64_t nclass, uint64_t nfeat);
 static int check_body(const struct cls_model *m, char *why, size_t whylen);
 static size_t cjk_len(const char *s);
 static bool generic_word(const char *w, size_t len);
+static bool holds_word(const char *text, const char *word);
 static void key_word(const char *w, size_t len, const char *subject,
                      const char *detail, struct cls_keyguess *g);
 static int keyguess_cmp(const void *a, const void *b);
@@ -1540,6 +1541,42 @@ generic_word(const char *w, size_t len)
     return false;
 }
 
+/*
+ * Words of a category's name that are also the tail or the middle of a
+ * common word meaning something else: 行道 of 行道树 (street trees) in
+ * 人行道 (the pavement).  An occurrence inside the longer word does not
+ * count.
+ */
+static const struct {
+    const char *outer, *inner;
+} inside_words[] = {
+    {"人行道", "行道"},
+};
+
+/* Whether text holds word other than inside one of inside_words. */
+static bool
+holds_word(const char *text, const char *word)
+{
+    const char *p;
+    size_t i, wl = strlen(word);
+
+    for (p = strstr(text, word); p; p = strstr(p + wl, word)) {
+        bool inside = false;
+        for (i = 0; i < sizeof(inside_words) / sizeof(inside_words[0]); i++) {
+            const char *o = inside_words[i].outer;
+            const char *in = strstr(o, inside_words[i].inner);
+            size_t before = (size_t)(in - o);
+            if (strcmp(inside_words[i].inner, word) == 0 &&
+                (size_t)(p - text) >= before &&
+                strncmp(p - before, o, strlen(o)) == 0)
+                inside = true;
+        }
+        if (!inside)
+            return true;
+    }
+    return false;
+}
+
 /* Adds to g what the word w[0..len) is worth in the case: its characters,
  * twice in the subject. */
 static void
@@ -1557,9 +1594,9 @@ key_word(const char *w, size_t len, const char *subject, const char *detail,
     chars = str_utf8_len(word, len);
     if (chars <= 0)
         return;
-    if (subject && strstr(subject, word))
+    if (subject && holds_word(subject, word))
         worth += 2.0 * (double)chars;
-    else if (detail && strstr(detail, word))
+    else if (detail && holds_word(detail, word))
         worth += (double)chars;
     if (worth <= 0)
         return;

@@ -110,3 +110,18 @@ def test_a_danger_the_words_name_without_its_context_keeps_its_class(api):
                     params={"text": text}).json()
         codes = [i["code"] for i in s["items"]]
         assert codes and codes[0] == "01001", (text, s)
+
+
+def test_a_word_inside_a_longer_one_is_not_taken_for_it(api):
+    """行道 of 行道树 (street trees) is also the end of 人行道 (the
+    pavement): a sunken pavement is a damaged road, a fallen street tree
+    still a street tree."""
+    for text, code in (("人行道的砖塌陷了一块", "06013"),
+                       ("行道树倒了", "04002"),
+                       ("人行道边的行道树倒了", "04002")):
+        s = api.get("/api/v1/categories/suggest", "resident1",
+                    params={"text": text}).json()
+        codes = [i["code"] for i in s["items"]]
+        assert codes and codes[0] == code, (text, s)
+        if code != "04002":
+            assert "04002" not in codes, (text, s)
