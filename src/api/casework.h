@@ -90,6 +90,7 @@ struct cw_suggestion {
     char code[16];
     char name[NAME_LEN];
     double p;
+    char word[48]; /* by keywords: the word of the text that named it */
 };
 
 struct cw_suggest {

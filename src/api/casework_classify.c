@@ -195,6 +195,7 @@ suggest_keywords(struct app *a, const char *title, const char *description,
         str_copy(out->top[out->n].code, sizeof(out->top[0].code), k.code);
         str_copy(out->top[out->n].name, sizeof(out->top[0].name), k.name);
         out->top[out->n].p = g[i].p;
+        str_copy(out->top[out->n].word, sizeof(out->top[0].word), g[i].word);
         out->n++;
     }
     if (out->n) {
@@ -252,28 +253,26 @@ blend_cmp(const void *x, const void *y)
 }
 
 /*
- * A class of danger or outage named by the words is dropped when the
- * text denies the danger: "没有燃气泄漏，只是楼道堆物" names a gas leak to
- * deny it, and the urgency reading, which knows negations, finds the
- * denial.  A text that merely says too little for the reading to call it
- * urgent ("井盖缺失", with no road named) keeps its class.  Classes of the
- * usual level are kept as they are.
+ * A class of danger or outage is dropped when the word of the text that
+ * named it is there only to be denied: "没有燃气泄漏，只是楼道堆物" names a
+ * gas leak to deny it.  Another danger denied beside it ("井盖缺失，没有
+ * 燃气味") leaves the manhole cover's class alone, and so does a text
+ * that says too little to be read as urgent ("井盖缺失", no road named).
+ * Classes of the usual level are kept as they are.
  */
 static void
 drop_denied_dangers(struct app *a, const char *title, const char *description,
                     struct cw_suggest *kw)
 {
-    struct level_decision text;
     struct category k;
     enum case_level l;
     size_t i, n = 0;
 
-    level_decide(LEVEL_GENERAL, "", title, description, &text);
     for (i = 0; i < kw->n; i++) {
         if (store_category_get(store_db(a->store), kw->top[i].code, &k) ==
                 CG_OK &&
             level_parse(k.level, &l) == CG_OK && level_counts_clock(l) &&
-            text.denied && text.level > l)
+            level_word_denied(title, description, kw->top[i].word))
             continue;
         kw->top[n++] = kw->top[i];
     }

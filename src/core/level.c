@@ -306,12 +306,23 @@ level_decide(enum case_level category_level, const char *category_name,
                    labels[hit->level]);
     }
     /* A denied word is only worth a note when it would have mattered. */
-    if (denied && denied->level < out->level) {
-        out->denied = true;
+    if (denied && denied->level < out->level)
         append(out->reason, sizeof(out->reason), "；“%s”前有否定词“%s”，不计",
                denied->word, denied_by);
-    }
     str_utf8_clean(out->reason);
+}
+
+bool
+level_word_denied(const char *title, const char *description, const char *word)
+{
+    const char *neg = NULL;
+
+    if (!word || !*word)
+        return false;
+    if (find_keyword(title, word, &neg) ||
+        find_keyword(description, word, &neg))
+        return false;
+    return neg != NULL;
 }
 
 void

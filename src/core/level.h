@@ -41,8 +41,7 @@ int level_parse(const char *name, enum case_level *out);
 
 struct level_decision {
     enum case_level level;
-    bool from_text; /* the text made it more urgent */
-    bool denied;    /* a more urgent word was there, under a negation */
+    bool from_text;                  /* the text made it more urgent */
     char keyword[LEVEL_KEYWORD_LEN]; /* the word that decided, or "" */
     char reason[LEVEL_REASON_LEN];   /* a sentence for staff, in Chinese */
 };
@@ -57,6 +56,12 @@ struct level_decision {
 void level_decide(enum case_level category_level, const char *category_name,
                   const char *title, const char *description,
                   struct level_decision *out);
+
+/* Whether word is in the title or the description only under a
+ * negation a few characters before it ("没有燃气泄漏"): named to be
+ * denied.  False when it is not there at all. */
+bool level_word_denied(const char *title, const char *description,
+                       const char *word);
 
 /* How long a level may take. */
 enum level_unit {

@@ -104,8 +104,10 @@ def test_a_danger_the_words_deny_is_not_suggested(api, trained):
 def test_a_danger_the_words_name_without_its_context_keeps_its_class(api):
     """"井盖缺失" with no road named is not urgent by the reading of
     urgency, which wants the road; it denies nothing either, so the
-    manhole-cover class is still suggested."""
-    for text in ("井盖缺失", "井盖没了"):
+    manhole-cover class is still suggested, also beside another danger
+    that the text denies."""
+    for text in ("井盖缺失", "井盖没了", "小区井盖缺失，没有燃气味",
+                 "没有停电，小区井盖缺失"):
         s = api.get("/api/v1/categories/suggest", "resident1",
                     params={"text": text}).json()
         codes = [i["code"] for i in s["items"]]
