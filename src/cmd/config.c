@@ -22,26 +22,32 @@ struct option_def {
     size_t off;
     size_t len;
     const char *help;
+    bool needed; /* may not be empty */
 };
 
 #define OPT(n, field, h)                                                       \
     {                                                                          \
         n, offsetof(struct config, field),                                     \
-            sizeof(((struct config *)0)->field), h                             \
+            sizeof(((struct config *)0)->field), h, false                      \
+    }
+#define NEEDED(n, field, h)                                                    \
+    {                                                                          \
+        n, offsetof(struct config, field),                                     \
+            sizeof(((struct config *)0)->field), h, true                       \
     }
 
 static const struct option_def options[] = {
-    OPT("db", db, "SQLite database file (default ./civicgrid.db)"),
-    OPT("listen", listen, "address to serve on (default 127.0.0.1:8080)"),
-    OPT("blob-dir", blob_dir, "folder of stored photos (default ./blobs)"),
-    OPT("web-dir", web_dir, "folder of the web UI (default ./web)"),
+    NEEDED("db", db, "SQLite database file (default ./civicgrid.db)"),
+    NEEDED("listen", listen, "address to serve on (default 127.0.0.1:8080)"),
+    NEEDED("blob-dir", blob_dir, "folder of stored photos (default ./blobs)"),
+    NEEDED("web-dir", web_dir, "folder of the web UI (default ./web)"),
     OPT("calendar", calendar,
         "working calendar file (default data/calendar/cn.txt if present)"),
-    OPT("city", city, "national code of the city served (default 150100)"),
+    NEEDED("city", city, "national code of the city served (default 150100)"),
     OPT("tile-url", tile_url,
         "map tile URL template for the UI, e.g. https://t/{z}/{x}/{y}.png "
         "(default none: areas are drawn from their polygons)"),
-    OPT("log-level", log_level, "debug, info, warn or error (default info)"),
+    NEEDED("log-level", log_level, "debug, info, warn or error (default info)"),
     OPT("shared-data", shared_data,
         "folder of the real data files (default ../shared/data)"),
 };
@@ -92,8 +98,22 @@ set_option(struct config *cfg, const char *name, const char *value,
         return CG_OK;
     }
     for (i = 0; i < NOPTIONS; i++) {
+        enum log_level lv;
         if (strcmp(options[i].name, name) != 0)
             continue;
+        /* An empty path or address (--db=$UNSET) would be taken for one:
+         * SQLite opens a throwaway database for an empty file name. */
+        if (!*value && options[i].needed) {
+            fprintf(stderr, "%s: %s must not be empty\n", source, name);
+            return CG_EINVAL;
+        }
+        if (strcmp(name, "log-level") == 0 &&
+            log_parse_level(value, &lv) != 0) {
+            fprintf(stderr,
+                    "%s: log-level must be debug, info, warn or error\n",
+                    source);
+            return CG_EINVAL;
+        }
         if (str_copy((char *)cfg + options[i].off, options[i].len, value) !=
             CG_OK) {
             fprintf(stderr, "%s: the value of %s is too long\n", source, name);

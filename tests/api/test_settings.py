@@ -39,6 +39,10 @@ def test_the_flag_wins_over_the_environment_and_the_file(tmp, monkeypatch):
     assert run(["migrate", "--config=" + conf]).returncode == 0
     assert "cases" in tables(os.path.join(tmp, "e.db"))
     assert not os.path.exists(os.path.join(tmp, "f.db"))
+    r = run(["migrate", "--config", conf, "--db=" + os.path.join(tmp, "g.db")])
+    assert r.returncode == 0, r.stderr
+    assert "cases" in tables(os.path.join(tmp, "g.db"))
+    assert not os.path.exists(os.path.join(tmp, "f.db"))
     monkeypatch.delenv("CIVICGRID_DB")
     assert run(["migrate", "--config", conf]).returncode == 0
     assert "cases" in tables(os.path.join(tmp, "f.db"))
@@ -52,6 +56,8 @@ def test_the_flag_wins_over_the_environment_and_the_file(tmp, monkeypatch):
     (["--writers=many"], "writers must be 1 to 1024"),
     (["--threads", "300"], "threads must be 1 to 256"),
     (["--per-address=0"], "per-address must be 1 to 100000"),
+    (["--log-level=verbose"], "log-level must be debug, info, warn or error"),
+    (["--blob-dir="], "blob-dir must not be empty"),
 ])
 def test_a_bad_count_is_refused_with_its_reason(tmp, args, says):
     r = run(["serve", "--db", os.path.join(tmp, "x.db"),
@@ -71,3 +77,11 @@ def test_a_bad_value_in_the_file_is_refused(tmp, monkeypatch):
     assert r.returncode != 0
     assert "civicgrid.conf:2: writers must be 1 to 1024" in r.stderr, r.stderr
     assert not os.path.exists(os.path.join(tmp, "x.db"))
+
+
+def test_an_empty_database_path_is_refused(tmp):
+    """--db=$UNSET: SQLite would open a throwaway database for an empty
+    name, and the command would seem to succeed."""
+    r = run(["migrate", "--db="])
+    assert r.returncode != 0
+    assert "db must not be empty" in r.stderr, r.stderr
