@@ -135,8 +135,9 @@ api_stats(struct http_req *r)
     /* A unit by its id, or by its code as a step names it. */
     if ((s = http_query(r, "unit")) && p.role != ROLE_UNIT) {
         struct unit u;
-        if (str_to_i64(s, 1, INT64_MAX, &v) == CG_OK)
-            q.unit_id = v;
+        if (str_to_i64(s, 1, INT64_MAX, &v) == CG_OK &&
+            store_unit_get(api_db(r), v, &u) == CG_OK)
+            q.unit_id = u.id;
         else if (store_unit_by_code(api_db(r), s, &u) == CG_OK)
             q.unit_id = u.id;
         else
