@@ -277,6 +277,7 @@ const zh = {
   'errcode.internal': '系统出现错误，已记录，请稍后重试。',
   'errcode.missing_photo': '请至少添加一张照片。',
   'errcode.missing_field': '有必填内容未填写，请检查后重试。',
+  'errcode.busy': '服务器繁忙，未做任何更改，请稍后重试。',
   'errcode.invalid_field': '有内容的格式或长度不符合要求，请检查后重试。',
   'errcode.idempotency_key_reused': '提交的内容与上次不同，请重新提交。',
   'errcode.bad_multipart': '照片或表单没有完整送达，请重试。',

@@ -467,7 +467,7 @@ export function render(main, ctx) {
     } catch (e) {
       // Left to the platform, a category it cannot tell is the one thing
       // missing: say so, rather than that something is.
-      if (e.code === 'missing_field' && leaveCategory) {
+      if (e.code === 'missing_field' && leaveCategory && /'category'/.test(e.detail || '')) {
         err.show(t('report.unsure.refused'));
         unsure.focus();
       } else {
