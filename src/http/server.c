@@ -58,11 +58,12 @@ static void mhd_log(void *cls, const char *fmt, va_list ap);
 
 /* libmicrohttpd's own messages are mostly a client gone in the middle of
  * an answer (a page closed during its event stream): the server's log
- * at the debug level, not its standard error. */
+ * at the debug level, not its standard error, except connections turned
+ * away at a limit. */
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    char msg[256];
+    char msg[256], *p;
     size_t n;
 
     (void)cls;
@@ -70,7 +71,14 @@ mhd_log(void *cls, const char *fmt, va_list ap)
     n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    log_debug("msg=\"from libmicrohttpd\" detail=\"%s\"", msg);
+    for (p = msg; *p; p++) /* one line, one quoted value */
+        if (*p == '"' || *p == '\n' || *p == '\r')
+            *p = '\'';
+    /* Turning connections away is the operator's business. */
+    if (strstr(msg, "limit"))
+        log_warn("msg=\"from libmicrohttpd\" detail=\"%s\"", msg);
+    else
+        log_debug("msg=\"from libmicrohttpd\" detail=\"%s\"", msg);
 }
 
 int
