@@ -222,7 +222,8 @@ config_load(struct config *cfg, int *argc, char **argv)
         str_fmt(env, sizeof(env), "CIVICGRID_%s", name);
         for (p = env; *p; p++)
             *p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
-        if ((v = getenv(env)) && set_option(cfg, name, v, env) != CG_OK)
+        /* An empty variable is an unset one, as for most tools. */
+        if ((v = getenv(env)) && *v && set_option(cfg, name, v, env) != CG_OK)
             return CG_EINVAL;
     }
     for (i = 1; i < *argc; i++) {

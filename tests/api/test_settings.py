@@ -85,3 +85,11 @@ def test_an_empty_database_path_is_refused(tmp):
     r = run(["migrate", "--db="])
     assert r.returncode != 0
     assert "db must not be empty" in r.stderr, r.stderr
+
+
+def test_an_empty_variable_is_an_unset_one(tmp, monkeypatch):
+    monkeypatch.setenv("CIVICGRID_DB", "")
+    monkeypatch.setenv("CIVICGRID_LOG_LEVEL", "")
+    r = run(["migrate", "--db", os.path.join(tmp, "v.db")])
+    assert r.returncode == 0, r.stderr
+    assert "cases" in tables(os.path.join(tmp, "v.db"))
