@@ -25,16 +25,13 @@ struct option_def {
     bool needed; /* may not be empty */
 };
 
-#define OPT(n, field, h)                                                       \
+#define OPTION(n, field, h, needed)                                            \
     {                                                                          \
         n, offsetof(struct config, field),                                     \
-            sizeof(((struct config *)0)->field), h, false                      \
+            sizeof(((struct config *)0)->field), h, needed                     \
     }
-#define NEEDED(n, field, h)                                                    \
-    {                                                                          \
-        n, offsetof(struct config, field),                                     \
-            sizeof(((struct config *)0)->field), h, true                       \
-    }
+#define OPT(n, field, h)    OPTION(n, field, h, false)
+#define NEEDED(n, field, h) OPTION(n, field, h, true)
 
 static const struct option_def options[] = {
     NEEDED("db", db, "SQLite database file (default ./civicgrid.db)"),

@@ -266,12 +266,13 @@ def make_demo(tmp, extra=()):
 
 
 @contextlib.contextmanager
-def demo_city(prefix, extra=()):
+def demo_city(prefix, extra=(), env=None):
     """A server of its own on a demo city made with `civicgrid demo` and
-    the options extra (e.g. ["--cases", "2500"]), as an Api."""
+    the options extra (e.g. ["--cases", "2500"]), started with the
+    environment env added (e.g. {"CIVICGRID_THREADS": "1"}), as an Api."""
     tmp = tempfile.mkdtemp(prefix=prefix)
     db, blobs = make_demo(tmp, extra)
-    proc, port, log = start_server(tmp, db, blobs)
+    proc, port, log = start_server(tmp, db, blobs, env)
     try:
         yield Api(Server(tmp, port, proc, log, db))
     finally:

@@ -16,8 +16,8 @@ import uuid
 import pytest
 import requests
 
-from conftest import (DB_URL, Api, Server, connect, err_of, make_case,
-                      make_demo, start_server, stop_server)
+from conftest import (DB_URL, Api, Server, connect, demo_city, err_of,
+                      make_case, make_demo, start_server, stop_server)
 
 
 def grouping(api):
@@ -285,18 +285,13 @@ def test_a_write_waiting_for_the_database_holds_no_server_thread():
     others, and the report is stored once the lock is let go."""
     if DB_URL:
         pytest.skip("holds SQLite's write lock from another program")
-    tmp = tempfile.mkdtemp(prefix="civicgrid-writers-")
-    proc = log = None
-    try:
-        db, blobs = make_demo(tmp)
-        proc, port, log = start_server(tmp, db, blobs, env={
-            "CIVICGRID_THREADS": "1", "CIVICGRID_WRITERS": "2"})
-        api = Api(Server(tmp, port, proc, log, db))
+    with demo_city("civicgrid-writers-", env={
+            "CIVICGRID_THREADS": "1", "CIVICGRID_WRITERS": "2"}) as api:
         cat = api.get("/api/v1/categories").json()["items"][0]["children"][0]
         area = api.me("gridworker")["area"]["code"]
         headers = api.headers("resident1")
         before = api.scalar("SELECT COUNT(*) FROM cases")
-        holder = connect(db)
+        holder = connect(api.srv.db)
         holder.execute("BEGIN IMMEDIATE")
         out = {}
 
@@ -319,8 +314,3 @@ def test_a_write_waiting_for_the_database_holds_no_server_thread():
         t.join(30)
         assert out["r"].status_code == 201, out["r"].text
         assert api.scalar("SELECT COUNT(*) FROM cases") == before + 1
-    finally:
-        if proc and proc.poll() is None:
-            stop_server(proc, log)
-        if not os.environ.get("KEEP_TMP"):
-            shutil.rmtree(tmp, ignore_errors=True)
