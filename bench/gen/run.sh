@@ -31,7 +31,7 @@ fi
     { tail -20 "$tmp/demo.log" "$tmp/demo.err" >&2; exit 1; }
 read -r wall user sys rss <"$tmp/time"
 gen_line=$(grep '^generated' "$tmp/demo.log" || true)
-phases=$(grep 'of which the indexes' "$tmp/demo.log" | sed 's/^ *//' || true)
+phases=$(grep '^ *of which' "$tmp/demo.log" | sed 's/^ *//' || true)
 cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
 
 {
@@ -58,10 +58,12 @@ cpu=$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)
     echo "$phases"
     echo '```'
     echo
-    echo "The rows are written by one thread; then that thread builds the"
-    echo "other indexes and adds up the statistics while a second one fills"
-    echo "the two text indexes (src/cmd/demo_side.c), and the load waits for"
-    echo "the later of the two."
+    echo "The rows are written by one thread, which adds up each case's share"
+    echo "of the statistics as it makes the case (src/cmd/demo_rollup.c)."
+    echo "Each text index is filled by a thread of its own, at the lowest"
+    echo "priority, as the rows are handed over (src/cmd/demo_side.c). After"
+    echo "the last row the load writes the statistics and builds the other"
+    echo "indexes while those threads finish, then copies the text indexes in."
     if [ ${#rec[@]} -gt 0 ]; then
         echo
         echo "## Where the processor time went"

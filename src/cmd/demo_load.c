@@ -38,6 +38,7 @@
 #include "base/err.h"
 #include "base/str.h"
 #include "cmd/demo_city.h"
+#include "cmd/demo_rollup.h"
 #include "cmd/demo_side.h"
 
 #define LOAD_SEED        0x6c6f6164636173ULL
@@ -57,6 +58,7 @@
 #define STAGE            100000  /* cases staged before they are moved */
 #define FTS_HASH_DEFAULT 1048576 /* bytes; SQLite's own */
 #define FTS_HASH_LOAD    67108864
+#define MAX_SIDES        4 /* text indexes built alongside; more in place */
 
 #define CASE_COLS                                                              \
     "city_code, title, description, category_code, area_code, area_path,"      \
@@ -192,11 +194,12 @@ struct aside {
     size_t nsql;
     char **fts; /* text indexes to rebuild */
     size_t nfts;
-    bool stats; /* the statistics' triggers were set aside */
-    /* Seconds spent putting back: text indexes, statistics, the rest;
-     * with the text indexes built alongside (demo_side.c), waiting for
-     * them once the rest is done and copying them in. */
-    double secs_text, secs_stats, secs_rest, secs_wait, secs_copy;
+    bool stats;     /* the statistics' triggers were set aside */
+    size_t nbeside; /* text indexes built alongside (demo_side.c) */
+    /* Seconds spent putting back: statistics, the other indexes, then
+     * waiting for the text indexes built alongside, copying them in and
+     * building the others in place. */
+    double secs_stats, secs_rest, secs_wait, secs_copy, secs_text;
 };
 
 struct load {
@@ -225,9 +228,12 @@ struct load {
     long count[ST__COUNT];
     long escalated, rated, reopened;
     struct aside aside;
-    bool direct;       /* rows written into the tables, not staged */
-    struct side *side; /* builds the text indexes alongside */
-    bool beside;       /* and has begun to */
+    struct rollup rollup; /* the statistics' shares, when set aside */
+    bool direct;          /* rows written into the tables, not staged */
+    /* What builds text index aside.fts[i] alongside, if attached, and
+     * whether it has begun to; where not, the index is built in place. */
+    struct side *side[MAX_SIDES];
+    bool alongside[MAX_SIDES];
 };
 
 static int find_user(struct load *L, const char *username, int64_t *id);
@@ -256,6 +262,7 @@ static void fit_times(struct load *L, int64_t t0, struct pstep *s, size_t n,
 static int apply(struct load *L, struct gcase *c, const struct pstep *p,
                  int64_t at);
 static int make_case(struct load *L, long i, long n);
+static void add_share(struct load *L, const struct gcase *c);
 static int prepare_rows(struct load *L, const char *head, int ncols,
                         size_t rows, struct db_stmt **out);
 static int prepare(struct load *L);
@@ -275,9 +282,11 @@ static bool trigger_rebuildable(const char *sql, char *const *fts, size_t nfts,
                                 bool *on_insert);
 static int aside_add(char ***list, size_t *n, const char *s);
 static int set_aside(struct load *L);
+static int text_indexes(struct load *L);
 static int put_back(struct load *L);
 static double seconds_since(struct timespec *t);
 static void aside_free(struct aside *a);
+static void print_phases(const struct aside *a);
 static void journal_set(struct db *db, const char *mode, char *was, size_t len);
 
 static const char *const surnames[] = {
@@ -1043,6 +1052,8 @@ make_case(struct load *L, long i, long n)
     for (k = 0; k < ns; k++)
         if ((rc = apply(L, &c, &steps[k], at[k])) != CG_OK)
             return rc;
+    if (L->aside.stats)
+        add_share(L, &c);
     L->batch[L->nbatch++] = c;
     if (L->nbatch == BATCH && (rc = flush(L)) != CG_OK)
         return rc;
@@ -1053,6 +1064,26 @@ make_case(struct load *L, long i, long n)
         L->reopened += c.ev[k].action == ACT_REOPEN;
     }
     return CG_OK;
+}
+
+/* Case c's share of the statistics (demo_rollup.c), from the columns
+ * bind_case gives it. */
+static void
+add_share(struct load *L, const struct gcase *c)
+{
+    struct rollup_case r;
+
+    r.area_path = c->g->area.path;
+    r.category = L->cats[c->t->cat].code;
+    r.unit_id = c->unit_id;
+    r.reported_at = c->reported_at;
+    r.state = c->state;
+    r.due_at = c->due_at;
+    r.closed_at = c->stat_closed_at;
+    r.rating = c->stat_rating;
+    r.handled = c->handled;
+    r.reworked = c->reworked;
+    rollup_add(&L->rollup, &r);
 }
 
 /* An INSERT of `rows` rows of ncols columns at once. */
@@ -1302,12 +1333,13 @@ write_rows(struct load *L, int t, struct rowref *row, size_t n)
     return CG_OK;
 }
 
-/* Hands the cases just written to the side (demo_side.c). */
+/* Hands the cases just written to the sides (demo_side.c). */
 static int
 hand_over(struct load *L)
 {
     struct side_row rows[BATCH];
     size_t i;
+    int rc = CG_OK;
 
     for (i = 0; i < L->nbatch; i++) {
         const struct gcase *c = &L->batch[i];
@@ -1317,7 +1349,10 @@ hand_over(struct load *L)
         r->title = c->t->title;
         r->description = c->t->description;
     }
-    return side_add(L->side, rows, L->nbatch);
+    for (i = 0; rc == CG_OK && i < MAX_SIDES; i++)
+        if (L->alongside[i])
+            rc = side_add(L->side[i], rows, L->nbatch);
+    return rc;
 }
 
 /* Writes the cases made so far, then their steps, then the photos of
@@ -1333,7 +1368,7 @@ flush(struct load *L)
         L->refs[i].k = 0;
     }
     rc = write_rows(L, T_CASES, L->refs, L->nbatch);
-    if (rc == CG_OK && L->beside)
+    if (rc == CG_OK)
         rc = hand_over(L);
     for (i = 0; i < L->nbatch; i++)
         for (k = 0; k < L->batch[i].nev; k++) {
@@ -1382,6 +1417,7 @@ finish(struct load *L)
     free(L->batch);
     free(L->refs);
     aside_free(&L->aside);
+    rollup_free(&L->rollup);
 }
 
 /* The PRAGMAs of a bulk load are SQLite's; other backends have their
@@ -1514,17 +1550,17 @@ aside_add(char ***list, size_t *n, const char *s)
  * own, read from sqlite_master, so that an index or trigger a later
  * migration adds is handled too.  What is set aside is chosen by rule:
  *
- * - every index of the tables loaded that has a CREATE INDEX statement
- *   (not those of PRIMARY KEY and UNIQUE constraints): an index is
- *   derived from its table alone, and building it again gives the same
- *   index;
+ * - every index of the tables loaded and of the statistics' rollups
+ *   that has a CREATE INDEX statement (not those of PRIMARY KEY and
+ *   UNIQUE constraints): an index is derived from its table alone, and
+ *   building it again gives the same index;
  * - of the triggers that fire on INSERT into those tables, those that
  *   write nothing but a text index (FTS5) over the cases, which is
  *   rebuilt from the cases with its 'rebuild' command;
  * - the triggers of the statistics (named stats_*, schema version 9):
  *   the case rows are written with the stat_* columns those triggers
- *   would give them, and the rollups are added up again by the schema's
- *   own rebuild statements (db_dialect_schema_rebuild).
+ *   would give them, and each case's share of the rollups is added up
+ *   as it is made (demo_rollup.c).
  *
  * Any other trigger stays and fires row by row: setting it aside would
  * leave what it keeps wrong, since nothing here knows how to rebuild it.
@@ -1534,9 +1570,58 @@ set_aside(struct load *L)
 {
     struct aside *a = &L->aside;
     struct db_stmt *st;
-    char **names = NULL, **fts = NULL, drop[200];
-    size_t nnames = 0, nfts = 0, i;
+    char **names = NULL, drop[200];
+    size_t nnames = 0, i;
     bool on_insert;
+    int rc;
+
+    rc = db_prepare(L->db,
+                    "SELECT type, name, sql FROM sqlite_master"
+                    " WHERE tbl_name IN ('cases', 'events', 'event_photos',"
+                    " 'stats_day', 'stats_month')"
+                    " AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+                    " ORDER BY rowid",
+                    &st);
+    if (rc != CG_OK)
+        return rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *type = db_col_text(st, 0), *sql = db_col_text(st, 2);
+
+        if (strcmp(type, "trigger") == 0 &&
+            strncmp(db_col_text(st, 1), "stats_", 6) == 0)
+            a->stats = true;
+        else if (strcmp(type, "trigger") == 0 &&
+                 (!trigger_rebuildable(sql, a->fts, a->nfts, &on_insert) ||
+                  !on_insert))
+            continue;
+        if ((rc = aside_add(&names, &nnames, db_col_text(st, 1))) != CG_OK ||
+            (rc = aside_add(&a->sql, &a->nsql, sql)) != CG_OK)
+            break;
+    }
+    db_finalize(st);
+    if (rc == DB_DONE)
+        rc = CG_OK;
+    for (i = 0; rc == CG_OK && i < nnames; i++) {
+        str_fmt(drop, sizeof(drop), "DROP %s \"%s\"",
+                strncasecmp(a->sql[i], "CREATE TRIGGER", 14) == 0 ? "TRIGGER"
+                                                                  : "INDEX",
+                names[i]);
+        rc = db_exec(L->db, drop);
+    }
+    for (i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+/* The text indexes over the cases (FTS5 tables whose content is the
+ * cases), into L->aside.fts.  A bulk load fills them all anew: set_aside
+ * drops the triggers that keep them. */
+static int
+text_indexes(struct load *L)
+{
+    struct aside *a = &L->aside;
+    struct db_stmt *st;
     int rc;
 
     rc = db_prepare(L->db,
@@ -1546,115 +1631,55 @@ set_aside(struct load *L)
                     " LIKE '%content=''cases''%'",
                     &st);
     if (rc != CG_OK)
-        goto out;
+        return rc;
     while ((rc = db_step(st)) == DB_ROW)
-        if ((rc = aside_add(&fts, &nfts, db_col_text(st, 0))) != CG_OK)
+        if ((rc = aside_add(&a->fts, &a->nfts, db_col_text(st, 0))) != CG_OK)
             break;
     db_finalize(st);
-    if (rc != DB_DONE)
-        goto out;
-    rc = db_prepare(L->db,
-                    "SELECT type, name, sql FROM sqlite_master"
-                    " WHERE tbl_name IN ('cases', 'events', 'event_photos')"
-                    " AND type IN ('index', 'trigger') AND sql IS NOT NULL"
-                    " ORDER BY rowid",
-                    &st);
-    if (rc != CG_OK)
-        goto out;
-    while ((rc = db_step(st)) == DB_ROW) {
-        const char *type = db_col_text(st, 0), *sql = db_col_text(st, 2);
-
-        if (strcmp(type, "trigger") == 0 &&
-            strncmp(db_col_text(st, 1), "stats_", 6) == 0 &&
-            db_dialect_schema_rebuild(L->db, 9))
-            a->stats = true;
-        else if (strcmp(type, "trigger") == 0 &&
-                 (!trigger_rebuildable(sql, fts, nfts, &on_insert) ||
-                  !on_insert))
-            continue;
-        if ((rc = aside_add(&names, &nnames, db_col_text(st, 1))) != CG_OK ||
-            (rc = aside_add(&a->sql, &a->nsql, sql)) != CG_OK)
-            break;
-    }
-    db_finalize(st);
-    if (rc != DB_DONE)
-        goto out;
-    rc = CG_OK;
-    for (i = 0; rc == CG_OK && i < nnames; i++) {
-        str_fmt(drop, sizeof(drop), "DROP %s \"%s\"",
-                strncasecmp(a->sql[i], "CREATE TRIGGER", 14) == 0 ? "TRIGGER"
-                                                                  : "INDEX",
-                names[i]);
-        rc = db_exec(L->db, drop);
-    }
-    /* The text indexes are rebuilt whole, all of them: a rebuild is
-     * cheap next to a load that sets aside the trigger of one. */
-    for (i = 0; rc == CG_OK && i < nfts; i++)
-        rc = aside_add(&a->fts, &a->nfts, fts[i]);
-out:
-    for (i = 0; i < nnames; i++)
-        free(names[i]);
-    for (i = 0; i < nfts; i++)
-        free(fts[i]);
-    free(names);
-    free(fts);
-    return rc;
+    return rc == DB_DONE ? CG_OK : rc;
 }
 
-/* After the rows are in: the text indexes filled from the cases and the
- * statistics' rollups added up from them, then the indexes and triggers
- * as they were, in the schema's order. */
+/* After the rows are in: the statistics' rollups and the other indexes
+ * and triggers as they were, in the schema's order, while the sides fill
+ * their text indexes; then the text indexes copied in from the sides, or
+ * filled here from the cases. */
 static int
 put_back(struct load *L)
 {
     struct aside *a = &L->aside;
+    bool built[MAX_SIDES] = {false};
     char sql[200];
     struct timespec t;
-    bool rest = false;
     size_t i;
     int rc = CG_OK;
 
     clock_gettime(CLOCK_MONOTONIC, &t);
-    if (L->beside) {
-        /* The indexes are built and the statistics added up while the
-         * side fills the text indexes. */
-        side_last(L->side);
-        for (i = 0; rc == CG_OK && i < a->nsql; i++)
-            rc = db_exec(L->db, a->sql[i]);
-        a->secs_rest = seconds_since(&t);
-        if (rc == CG_OK && a->stats)
-            rc = db_exec(L->db, db_dialect_schema_rebuild(L->db, 9));
-        a->secs_stats = seconds_since(&t);
-        L->beside = rc == CG_OK && side_finish(L->side) == CG_OK;
-        a->secs_wait = seconds_since(&t);
-        if (L->beside) {
-            rc = side_copy(L->side);
-            if (rc == CG_OK)
-                rc = db_dialect_search_rebuilt(L->db);
-            a->secs_copy = seconds_since(&t);
-            return rc;
+    for (i = 0; i < MAX_SIDES; i++)
+        if (L->alongside[i])
+            side_last(L->side[i]);
+    if (a->stats)
+        rc = rollup_write(&L->rollup, L->db);
+    a->secs_stats = seconds_since(&t);
+    for (i = 0; rc == CG_OK && i < a->nsql; i++)
+        rc = db_exec(L->db, a->sql[i]);
+    a->secs_rest = seconds_since(&t);
+    for (i = 0; rc == CG_OK && i < MAX_SIDES; i++)
+        built[i] = L->alongside[i] && side_finish(L->side[i]) == CG_OK;
+    a->secs_wait = seconds_since(&t);
+    for (i = 0; rc == CG_OK && i < a->nfts; i++)
+        if (i < MAX_SIDES && built[i]) {
+            rc = side_copy(L->side[i]);
+            a->nbeside++;
+            a->secs_copy += seconds_since(&t);
+        } else {
+            str_fmt(sql, sizeof(sql),
+                    "INSERT INTO \"%s\"(\"%s\") VALUES ('rebuild')", a->fts[i],
+                    a->fts[i]);
+            rc = db_exec(L->db, sql);
+            a->secs_text += seconds_since(&t);
         }
-        if (rc != CG_OK)
-            return rc;
-        rest = true; /* the indexes and statistics are done */
-    }
-    for (i = 0; rc == CG_OK && i < a->nfts; i++) {
-        str_fmt(sql, sizeof(sql),
-                "INSERT INTO \"%s\"(\"%s\") VALUES ('rebuild')", a->fts[i],
-                a->fts[i]);
-        rc = db_exec(L->db, sql);
-    }
     if (rc == CG_OK && a->nfts > 0)
         rc = db_dialect_search_rebuilt(L->db);
-    a->secs_text = seconds_since(&t);
-    if (rc == CG_OK && a->stats && !rest)
-        rc = db_exec(L->db, db_dialect_schema_rebuild(L->db, 9));
-    if (!rest)
-        a->secs_stats = seconds_since(&t);
-    for (i = 0; rc == CG_OK && !rest && i < a->nsql; i++)
-        rc = db_exec(L->db, a->sql[i]);
-    if (!rest)
-        a->secs_rest = seconds_since(&t);
     return rc;
 }
 
@@ -1684,6 +1709,25 @@ aside_free(struct aside *a)
     free(a->sql);
     free(a->fts);
     memset(a, 0, sizeof(*a));
+}
+
+/* What putting back after a bulk load took. */
+static void
+print_phases(const struct aside *a)
+{
+    size_t here = a->nfts - a->nbeside;
+
+    printf("  of which the statistics %.1f s, the other indexes %.1f s",
+           a->secs_stats, a->secs_rest);
+    if (a->nbeside)
+        printf("; %zu text index%s built alongside, %.1f s more to finish "
+               "and %.1f s to copy in",
+               a->nbeside, a->nbeside > 1 ? "es" : "", a->secs_wait,
+               a->secs_copy);
+    if (here)
+        printf("; %zu text index%s built in place, %.1f s", here,
+               here > 1 ? "es" : "", a->secs_text);
+    printf("\n");
 }
 
 /* Sets SQLite's journal mode; the mode it had into was (when given and
@@ -1725,7 +1769,8 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
 {
     struct timespec t0, t1;
     int64_t sync = 2, cache = -2000, hashsize = FTS_HASH_DEFAULT, had = 0;
-    bool tuned = false, bulk = false, fts_tuned = false;
+    bool tuned = false, bulk = false, fts_tuned = false, in_place = false;
+    bool attached = false;
     char sql[160], journal[16] = "";
     struct load L;
     double secs;
@@ -1783,17 +1828,20 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
         bulk = rc == CG_OK && had < n;
         if (bulk)
             journal_set(L.db, "delete", journal, sizeof(journal));
-        /* The text indexes are built alongside, in a file of their own,
-         * on the other core (demo_side.c); a file that cannot be attached
-         * leaves them to be built in place. */
-        if (bulk && side_attach(L.db, db_url, &L.side) != CG_OK)
-            L.side = NULL;
+        /* Each text index is built alongside, in a file of its own, on
+         * a thread of its own (demo_side.c); a file that cannot be
+         * attached leaves its index to be built in place. */
+        if (bulk)
+            rc = text_indexes(&L);
+        for (i = 0; rc == CG_OK && i < (long)L.aside.nfts && i < MAX_SIDES; i++)
+            attached |= side_attach(L.db, db_url, L.aside.fts[i], (int)i,
+                                    &L.side[i]) == CG_OK;
     }
-    /* Beginning with the write lock would take the side's too, which
-     * its builder writes: then the first statement, a write, takes the
+    /* Beginning with the write lock would take the sides' too, which
+     * their builders write: then the first statement, a write, takes the
      * city's. */
     if (rc == CG_OK)
-        rc = L.side ? db_exec(L.db, "BEGIN") : db_begin(L.db);
+        rc = attached ? db_exec(L.db, "BEGIN") : db_begin(L.db);
     if (rc != CG_OK)
         goto out;
     /* The sample photos are the demo's own: drawn again they have the
@@ -1805,13 +1853,15 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
     L.direct = bulk;
     if (rc == CG_OK && bulk)
         rc = set_aside(&L);
-    if (rc == CG_OK && L.side)
-        L.beside = side_start(L.side, L.aside.fts, L.aside.nfts) == CG_OK;
+    for (i = 0; rc == CG_OK && i < MAX_SIDES; i++)
+        L.alongside[i] = L.side[i] && side_start(L.side[i]) == CG_OK;
+    for (i = 0; i < (long)L.aside.nfts; i++)
+        in_place |= i >= MAX_SIDES || !L.alongside[i];
     /* SQLite's text index keeps what it has read in memory up to a size
      * and writes it out as a new segment whenever that is reached: a
      * larger size makes fewer segments to merge later.  (Built alongside,
      * they keep their own settings: demo_side.c says why.) */
-    if (rc == CG_OK && tuned && !L.beside) {
+    if (rc == CG_OK && tuned && in_place) {
         fts_tuned = true;
         db_scalar_int(L.db, FTS_HASH_DEFAULT, &hashsize,
                       "SELECT v FROM cases_fts_config WHERE k = 'hashsize'",
@@ -1841,7 +1891,8 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
     if (rc != CG_OK)
         db_rollback(L.db);
 out:
-    side_close(L.side);
+    for (i = 0; i < MAX_SIDES; i++)
+        side_close(L.side[i]);
     if (fts_tuned) {
         str_fmt(sql, sizeof(sql),
                 "INSERT INTO cases_fts(cases_fts, rank)"
@@ -1875,16 +1926,8 @@ out:
                "resident-00001 ... and %zu grid workers grid-<grid code> "
                "sign in with the demo password)\n",
                L.escalated, L.rated, L.reopened, L.nresidents, L.ngrids);
-        if (L.beside)
-            printf("  of which the indexes %.1f s, the statistics %.1f s; "
-                   "the text indexes, built alongside, %.1f s more to "
-                   "finish and %.1f s to copy in\n",
-                   L.aside.secs_rest, L.aside.secs_stats, L.aside.secs_wait,
-                   L.aside.secs_copy);
-        else if (L.direct)
-            printf("  of which building the text indexes %.1f s, the "
-                   "statistics %.1f s, the other indexes %.1f s\n",
-                   L.aside.secs_text, L.aside.secs_stats, L.aside.secs_rest);
+        if (L.direct)
+            print_phases(&L.aside);
     }
     finish(&L);
     return rc;

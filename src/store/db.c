@@ -276,12 +276,6 @@ db_dialect_schema_extra(struct db *db, int version)
 }
 
 const char *
-db_dialect_schema_rebuild(struct db *db, int version)
-{
-    return db->ops->schema_rebuild ? db->ops->schema_rebuild(version) : NULL;
-}
-
-const char *
 db_dialect_strpos(struct db *db)
 {
     return db->ops->strpos;

@@ -111,12 +111,6 @@ char *db_dialect_ddl(struct db *db, const char *sql);
 /* What schema version `version` needs beyond its shared DDL (the text
  * search of cases, say), or NULL. */
 const char *db_dialect_schema_extra(struct db *db, int version);
-/* The statements that make again, from the rows they are derived from,
- * the tables schema version `version` keeps current with triggers; for a
- * writer that set those triggers aside.  Version 9's rollups are made
- * from the cases' stat_* columns, which such a writer sets as the
- * triggers would from the case's events.  NULL when there are none. */
-const char *db_dialect_schema_rebuild(struct db *db, int version);
 /* Whether writes gain from being grouped into shared transactions by one
  * writer of this process (store_group_writes): true for a SQLite file,
  * whose commits this process syncs; false for PostgreSQL, whose server

@@ -51,7 +51,6 @@ struct db_ops {
     /* The dialect: see the db_dialect_* functions in db.h. */
     char *(*ddl)(const char *sql);
     const char *(*schema_extra)(int version);
-    const char *(*schema_rebuild)(int version);
     const char *strpos;
     int (*search)(struct buf *sql, const char *alias, const char *q);
     int (*search_bind)(struct db_stmt *st, int i, const char *q);

@@ -121,7 +121,6 @@ static int64_t pg_last_id(struct db *db);
 static int pg_changes(struct db *db);
 static char *pg_ddl(const char *sql);
 static const char *pg_schema_extra(int version);
-static const char *pg_schema_rebuild(int version);
 static int pg_search(struct buf *sql, const char *alias, const char *q);
 static int pg_search_bind(struct db_stmt *st, int i, const char *q);
 
@@ -154,7 +153,6 @@ static const struct db_ops pg_ops = {
     .changes = pg_changes,
     .ddl = pg_ddl,
     .schema_extra = pg_schema_extra,
-    .schema_rebuild = pg_schema_rebuild,
     .strpos = "strpos",
     .search = pg_search,
     .search_bind = pg_search_bind,
@@ -919,16 +917,6 @@ pg_schema_extra(int version)
     return NULL;
 }
 
-/* The rollups of version 9 added up again from the cases' stat_* columns,
- * for a writer that set the triggers aside and wrote those columns itself
- * (the demo's bulk load, as SQLite). */
-static const char *
-pg_schema_rebuild(int version)
-{
-    if (version == 9)
-        return "DELETE FROM stats_day; DELETE FROM stats_month;" PG_V9_SUMS;
-    return NULL;
-}
 #undef PG_DAY_KEY
 #undef PG_MONTH_KEY
 #undef PG_BOTH

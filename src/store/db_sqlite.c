@@ -165,7 +165,6 @@ static int64_t lite_last_id(struct db *db);
 static int lite_changes(struct db *db);
 static char *lite_ddl(const char *sql);
 static const char *lite_schema_extra(int version);
-static const char *lite_schema_rebuild(int version);
 static int lite_search(struct buf *sql, const char *alias, const char *q);
 static int lite_search_backlog(struct db *db, int64_t *n);
 static int lite_search_catch_up(struct db *db, int64_t max);
@@ -227,7 +226,6 @@ static const struct db_ops lite_ops = {
     .changes = lite_changes,
     .ddl = lite_ddl,
     .schema_extra = lite_schema_extra,
-    .schema_rebuild = lite_schema_rebuild,
     .strpos = "instr",
     .search = lite_search,
     .search_backlog = lite_search_backlog,
@@ -1196,16 +1194,6 @@ lite_schema_extra(int version)
     return NULL;
 }
 
-/* The rollups of version 9 added up again from the cases' stat_* columns,
- * for a writer that set the triggers aside and wrote those columns itself
- * (the demo's bulk load, which writes each case with its history). */
-static const char *
-lite_schema_rebuild(int version)
-{
-    if (version == 9)
-        return "DELETE FROM stats_day; DELETE FROM stats_month;" LITE_V9_SUMS;
-    return NULL;
-}
 #undef LITE_HELD_NEW
 #undef LITE_HELD_OLD
 #undef LITE_INDEXED
