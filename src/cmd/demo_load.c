@@ -41,24 +41,22 @@
 #include "cmd/demo_rollup.h"
 #include "cmd/demo_side.h"
 
-#define LOAD_SEED        0x6c6f6164636173ULL
-#define DAY              (24 * 3600)
-#define SPAN_DAYS        365
-#define RECENT_DAYS      10
-#define MAX_EV           16
-#define MAX_CSV          (64u * 1024 * 1024)
-#define MAX_FIELDS       16
-#define DESC_CHARS       60 /* a description is cut to its first sentences */
-#define NOTE_CHARS       200
-#define HOTLINE          "20"
-#define FALLBACK         "20801" /* 城乡建设, the board's largest class */
-#define NELEM(a)         (sizeof(a) / sizeof((a)[0]))
-#define BATCH            1024    /* cases made before they are written */
-#define MAX_PARAMS       30000   /* in one statement; SQLite takes 32,766 */
-#define STAGE            100000  /* cases staged before they are moved */
-#define FTS_HASH_DEFAULT 1048576 /* bytes; SQLite's own */
-#define FTS_HASH_LOAD    67108864
-#define MAX_SIDES        4 /* text indexes built alongside; more in place */
+#define LOAD_SEED   0x6c6f6164636173ULL
+#define DAY         (24 * 3600)
+#define SPAN_DAYS   365
+#define RECENT_DAYS 10
+#define MAX_EV      16
+#define MAX_CSV     (64u * 1024 * 1024)
+#define MAX_FIELDS  16
+#define DESC_CHARS  60 /* a description is cut to its first sentences */
+#define NOTE_CHARS  200
+#define HOTLINE     "20"
+#define FALLBACK    "20801" /* 城乡建设, the board's largest class */
+#define NELEM(a)    (sizeof(a) / sizeof((a)[0]))
+#define BATCH       1024   /* cases made before they are written */
+#define MAX_PARAMS  30000  /* in one statement; SQLite takes 32,766 */
+#define STAGE       100000 /* cases staged before they are moved */
+#define MAX_SIDES   4      /* text indexes built alongside; more in place */
 
 #define CASE_COLS                                                              \
     "city_code, title, description, category_code, area_code, area_path,"      \
@@ -1556,7 +1554,7 @@ aside_add(char ***list, size_t *n, const char *s)
  *   building it again gives the same index;
  * - of the triggers that fire on INSERT into those tables, those that
  *   write nothing but a text index (FTS5) over the cases, which is
- *   rebuilt from the cases with its 'rebuild' command;
+ *   filled anew, alongside (demo_side.c) or by its 'rebuild' command;
  * - the triggers of the statistics (named stats_*, schema version 9):
  *   the case rows are written with the stat_* columns those triggers
  *   would give them, and each case's share of the rollups is added up
@@ -1659,6 +1657,7 @@ put_back(struct load *L)
             side_last(L->side[i]);
     if (a->stats)
         rc = rollup_write(&L->rollup, L->db);
+    rollup_free(&L->rollup);
     a->secs_stats = seconds_since(&t);
     for (i = 0; rc == CG_OK && i < a->nsql; i++)
         rc = db_exec(L->db, a->sql[i]);
@@ -1768,8 +1767,8 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
           bool quiet)
 {
     struct timespec t0, t1;
-    int64_t sync = 2, cache = -2000, hashsize = FTS_HASH_DEFAULT, had = 0;
-    bool tuned = false, bulk = false, fts_tuned = false, in_place = false;
+    int64_t sync = 2, cache = -2000, had = 0;
+    bool tuned = false, bulk = false;
     bool attached = false;
     char sql[160], journal[16] = "";
     struct load L;
@@ -1853,25 +1852,12 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
     L.direct = bulk;
     if (rc == CG_OK && bulk)
         rc = set_aside(&L);
+    /* The sides take in the city's cases at once, and the load waits
+     * for all of them before it writes. */
     for (i = 0; rc == CG_OK && i < MAX_SIDES; i++)
         L.alongside[i] = L.side[i] && side_start(L.side[i]) == CG_OK;
-    for (i = 0; i < (long)L.aside.nfts; i++)
-        in_place |= i >= MAX_SIDES || !L.alongside[i];
-    /* SQLite's text index keeps what it has read in memory up to a size
-     * and writes it out as a new segment whenever that is reached: a
-     * larger size makes fewer segments to merge later.  (Built alongside,
-     * they keep their own settings: demo_side.c says why.) */
-    if (rc == CG_OK && tuned && in_place) {
-        fts_tuned = true;
-        db_scalar_int(L.db, FTS_HASH_DEFAULT, &hashsize,
-                      "SELECT v FROM cases_fts_config WHERE k = 'hashsize'",
-                      NULL);
-        str_fmt(sql, sizeof(sql),
-                "INSERT INTO cases_fts(cases_fts, rank)"
-                " VALUES ('hashsize', %d)",
-                FTS_HASH_LOAD);
-        rc = db_exec(L.db, sql);
-    }
+    for (i = 0; rc == CG_OK && i < MAX_SIDES; i++)
+        L.alongside[i] = L.alongside[i] && side_ready(L.side[i]) == CG_OK;
     if (rc == CG_OK)
         rc = prepare(&L);
     for (i = 0; rc == CG_OK && i < n; i++)
@@ -1893,13 +1879,6 @@ demo_load(struct app *app, const char *db_url, long n, const char *shared_data,
 out:
     for (i = 0; i < MAX_SIDES; i++)
         side_close(L.side[i]);
-    if (fts_tuned) {
-        str_fmt(sql, sizeof(sql),
-                "INSERT INTO cases_fts(cases_fts, rank)"
-                " VALUES ('hashsize', %lld)",
-                (long long)hashsize);
-        db_exec(L.db, sql);
-    }
     if (tuned) {
         str_fmt(sql, sizeof(sql),
                 "PRAGMA synchronous = %lld; PRAGMA cache_size = %lld",

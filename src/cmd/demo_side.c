@@ -18,7 +18,7 @@
  * the builders take what is left of the other one and finish, after the
  * last row, while the load builds the cases' other indexes.  Rows not
  * yet added wait in a deep queue rather than hold the load back (a
- * million rows, 24 MB).  With a queue of 16 batches, at the same
+ * million rows, 24 MB for each index).  With a queue of 16 batches, at the same
  * priority as the load, the rows were written a third slower.
  *
  * The index is filled in one transaction, with its own settings: it
@@ -29,12 +29,12 @@
  * index sat on a low level and every few dozen reports began merging all
  * of it again: reports were taken at a fifth of the rate.
  *
- * Anything the side cannot build fails side_start() or side_finish(),
+ * Anything the side cannot build fails side_ready() or side_finish(),
  * and the load then builds the index in place; a copy that fails fails
  * the load, whose transaction then leaves the city as it was.  The
- * load's own connection must not use the text indexes after the copy:
- * FTS5 keeps what it read of an index per connection, and notices other
- * connections' changes only.
+ * load's own connection must not use a text index between the copy and
+ * its commit: FTS5 keeps what it read of an index per connection, and
+ * learns of a change it did not make itself at the next transaction.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -130,11 +130,21 @@ side_attach(struct db *db, const char *dbfile, const char *fts, int k,
 int
 side_start(struct side *s)
 {
+    if (pthread_create(&s->thread, NULL, side_main, s) != 0) {
+        log_warn("msg=\"no thread for a text index\" index=%s", s->fts);
+        return CG_ERR;
+    }
+    s->started = true;
+    return CG_OK;
+}
+
+int
+side_ready(struct side *s)
+{
     int rc;
 
-    if (pthread_create(&s->thread, NULL, side_main, s) != 0)
+    if (!s->started)
         return CG_ERR;
-    s->started = true;
     pthread_mutex_lock(&s->mu);
     while (!s->ready && !s->done)
         pthread_cond_wait(&s->cv, &s->mu);
@@ -281,11 +291,11 @@ side_main(void *arg)
     if (s->db)
         db_close(s->db);
     s->db = NULL;
-    if (rc != CG_OK)
-        log_warn("msg=\"text indexes not built apart\""
-                 " err=%s",
-                 cg_strerror(rc));
     pthread_mutex_lock(&s->mu);
+    if (rc != CG_OK && !s->abandoned)
+        log_warn("msg=\"text index not built alongside; built in place\""
+                 " index=%s err=%s",
+                 s->fts, cg_strerror(rc));
     s->rc = rc;
     s->done = true;
     pthread_cond_broadcast(&s->cv);
@@ -293,12 +303,14 @@ side_main(void *arg)
     return NULL;
 }
 
-/* The side's index, and in it the cases the city has now. */
+/* The side's index, and beside it the texts of the cases the city has
+ * now.  They are only copied here: the load waits for this, and must not
+ * write much while the side reads the city (a reader holds off the
+ * writer's spilling its cache into the file); side_fill indexes them. */
 static int
 side_open(struct side *s)
 {
     struct db_stmt *st;
-    struct buf sql;
     int rc;
 
     rc = db_open(s->path, &s->db);
@@ -315,24 +327,22 @@ side_open(struct side *s)
     rc = db_step(st) == DB_DONE ? CG_OK : CG_EDB;
     db_finalize(st);
     if (rc == CG_OK)
+        rc = db_exec(s->db, "CREATE TABLE cases (id INTEGER PRIMARY KEY,"
+                            " title TEXT, description TEXT)");
+    if (rc == CG_OK)
         rc = copy_definition(s, s->fts);
-    if (rc == CG_OK) {
-        buf_init(&sql, 1024);
-        rc = buf_printf(&sql,
-                        "BEGIN; INSERT INTO \"%s\"(rowid, title, description)"
-                        " SELECT " SIDE_COLS " FROM city.cases; COMMIT",
-                        s->fts);
-        if (rc == CG_OK)
-            rc = db_exec(s->db, sql.data);
-        buf_free(&sql);
-    }
-    /* The rest in one transaction, which reads nothing of the city. */
+    if (rc == CG_OK)
+        rc = db_exec(s->db, "BEGIN; INSERT INTO cases SELECT " SIDE_COLS
+                            " FROM city.cases; COMMIT");
+    /* The index is filled in one transaction, which reads nothing of the
+     * city. */
     if (rc == CG_OK)
         rc = db_exec(s->db, "DETACH city; BEGIN");
     return rc;
 }
 
-/* Adds the rows handed over until there are no more. */
+/* Indexes the cases the city had, then adds the rows handed over until
+ * there are no more. */
 static int
 side_fill(struct side *s)
 {
@@ -343,9 +353,15 @@ side_fill(struct side *s)
     int rc;
 
     str_fmt(sql, sizeof(sql),
+            "INSERT INTO \"%s\"(rowid, title, description)"
+            " SELECT " SIDE_COLS " FROM cases",
+            s->fts);
+    rc = db_exec(s->db, sql);
+    str_fmt(sql, sizeof(sql),
             "INSERT INTO \"%s\"(rowid, title, description) VALUES (?, ?, ?)",
             s->fts);
-    rc = db_prepare(s->db, sql, &st);
+    if (rc == CG_OK)
+        rc = db_prepare(s->db, sql, &st);
     if (rc != CG_OK)
         return rc;
     for (;;) {

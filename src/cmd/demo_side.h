@@ -24,10 +24,12 @@ struct side_row {
 int side_attach(struct db *db, const char *dbfile, const char *fts, int k,
                 struct side **out);
 /* In the load's transaction, once the triggers are set aside: starts the
- * builder.  Returns once the side holds the cases the city had before the
- * load; an error then means the load must build the index in place, and
- * side_close() is all that is left to call. */
+ * builder. */
 int side_start(struct side *s);
+/* Waits until the side holds the cases the city had before the load; an
+ * error (or from side_start) means the load must build the index in
+ * place, and side_close() is all that is left to call. */
+int side_ready(struct side *s);
 /* Hands over rows[0..n) just written. */
 int side_add(struct side *s, const struct side_row *rows, size_t n);
 /* No more rows: the side finishes while the load goes on. */

@@ -2,8 +2,10 @@
  * stats_sql.h - the statistics' SQL that both dialects read alike: what a
  * case adds to each count, from its stat_* columns; how those columns
  * follow the case's events; how a rollup row takes or gives a case's
- * share.  The schema's view, triggers and rebuild (db_sqlite.c, db_pg.c)
- * and the counting of part-days (stats.c) all say it with these words.
+ * share.  The schema's view and triggers (db_sqlite.c, db_pg.c) and the
+ * counting of part-days (stats.c) all say it with these words.  The
+ * demo's bulk load says the same in C (cmd/demo_rollup.c), which a
+ * change here must follow; its tests compare the two.
  */
 #ifndef CG_STATS_SQL_H
 #define CG_STATS_SQL_H
