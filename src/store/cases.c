@@ -773,6 +773,12 @@ count_query(struct db *db, const struct case_query *q, int64_t *total,
         db_dialect_case_search(db, &sql, "m", q->q);
     } else {
         from_query(db, &sql, q);
+        /* Filtered by state (and deadline) alone, as a city-wide queue
+         * is, the cases are counted in the narrowest index that holds
+         * both: a fifth of the pages of the queue's own index. */
+        if (!(q->area_path && *q->area_path) &&
+            !(q->category && *q->category) && !q->unit_id && !q->reporter_id)
+            db_dialect_use_index(db, &sql, "cases_state");
         where_query(&sql, q, false);
     }
     if (cap > 0)

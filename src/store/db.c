@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/str.h"
 #include "store/db_backend.h"
@@ -273,6 +274,13 @@ const char *
 db_dialect_schema_extra(struct db *db, int version)
 {
     return db->ops->schema_extra(version);
+}
+
+int
+db_dialect_use_index(struct db *db, struct buf *sql, const char *index)
+{
+    return db->ops->indexed_by ? buf_printf(sql, " INDEXED BY %s", index)
+                               : CG_OK;
 }
 
 const char *

@@ -52,6 +52,7 @@ struct db_ops {
     char *(*ddl)(const char *sql);
     const char *(*schema_extra)(int version);
     const char *strpos;
+    bool indexed_by; /* takes INDEXED BY (db_dialect_use_index) */
     int (*search)(struct buf *sql, const char *alias, const char *q);
     int (*search_bind)(struct db_stmt *st, int i, const char *q);
     /* NULL: the text indexes follow every row (db_dialect_search_*). */

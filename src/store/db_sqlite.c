@@ -227,6 +227,7 @@ static const struct db_ops lite_ops = {
     .ddl = lite_ddl,
     .schema_extra = lite_schema_extra,
     .strpos = "instr",
+    .indexed_by = true,
     .search = lite_search,
     .search_backlog = lite_search_backlog,
     .search_catch_up = lite_search_catch_up,
