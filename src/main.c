@@ -7,6 +7,9 @@
 #include "base/err.h"
 #include "cmd/cmd.h"
 
+/* The release, as package.json names it (a test holds the two equal). */
+#define CIVICGRID_VERSION "0.1.0"
+
 struct command {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -40,7 +43,7 @@ usage(FILE *out)
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'civicgrid COMMAND --help' for a command's "
-                 "options.\n");
+                 "options, 'civicgrid --version' for the release.\n");
 }
 
 int
@@ -52,6 +55,10 @@ main(int argc, char **argv)
         strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
         return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("civicgrid %s\n", CIVICGRID_VERSION);
+        return 0;
     }
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)

@@ -1,5 +1,6 @@
 """Settings as an operator gives them: flags in either form, a settings
 file, the environment, and a bad value refused with its reason."""
+import json
 import os
 import shutil
 import sqlite3
@@ -7,7 +8,7 @@ import tempfile
 
 import pytest
 
-from conftest import run
+from conftest import ROOT, run
 
 
 @pytest.fixture
@@ -93,3 +94,12 @@ def test_an_empty_variable_is_an_unset_one(tmp, monkeypatch):
     r = run(["migrate", "--db", os.path.join(tmp, "v.db")])
     assert r.returncode == 0, r.stderr
     assert "cases" in tables(os.path.join(tmp, "v.db"))
+
+
+def test_the_version_is_the_release_of_the_package():
+    with open(os.path.join(ROOT, "package.json")) as f:
+        release = json.load(f)["version"]
+    r = run(["--version"])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "civicgrid %s\n" % release
+    assert "--version" in run(["--help"]).stdout
