@@ -136,7 +136,7 @@ usage(const char *name, bool restore)
                "again copies only new\nphotos. For PostgreSQL use pg_dump "
                "-Fc and a copy of the photo folder.\n\n");
     (void)name;
-    config_usage();
+    config_usage(SET_DB | SET_BLOB_DIR);
     return 0;
 }
 

@@ -31,8 +31,26 @@ struct config {
  * place and their count in *argc.  Prints the reason and returns CG_EINVAL
  * on a bad value. */
 int config_load(struct config *cfg, int *argc, char **argv);
-/* Prints the common flags for --help. */
-void config_usage(void);
+/* The settings a command reads, for its --help. */
+#define SET_DB          (1u << 0)
+#define SET_LISTEN      (1u << 1)
+#define SET_BLOB_DIR    (1u << 2)
+#define SET_WEB_DIR     (1u << 3)
+#define SET_CALENDAR    (1u << 4)
+#define SET_CITY        (1u << 5)
+#define SET_TILE_URL    (1u << 6)
+#define SET_LOG_LEVEL   (1u << 7)
+#define SET_SHARED_DATA (1u << 8)
+#define SET_THREADS     (1u << 9)
+#define SET_WRITERS     (1u << 10)
+#define SET_PER_ADDRESS (1u << 11)
+/* Those cmd_open() reads. */
+#define SET_OPEN                                                               \
+    (SET_DB | SET_BLOB_DIR | SET_CALENDAR | SET_CITY | SET_LOG_LEVEL)
+#define SET_ALL 0xfffu
+/* Prints for --help the settings `which` (SET_*) a command reads; every
+ * command takes the others too, and ignores them. */
+void config_usage(unsigned which);
 
 /* Opens the store, migrates it, and sets up the app from cfg. */
 int cmd_open(const struct config *cfg, struct store **store, struct app *app);

@@ -22,31 +22,40 @@ struct option_def {
     size_t off;
     size_t len;
     const char *help;
-    bool needed; /* may not be empty */
+    bool needed;  /* may not be empty */
+    unsigned bit; /* SET_* */
 };
 
-#define OPTION(n, field, h, needed)                                            \
+#define OPTION(n, field, h, needed, bit)                                       \
     {                                                                          \
         n, offsetof(struct config, field),                                     \
-            sizeof(((struct config *)0)->field), h, needed                     \
+            sizeof(((struct config *)0)->field), h, needed, bit                \
     }
-#define OPT(n, field, h)    OPTION(n, field, h, false)
-#define NEEDED(n, field, h) OPTION(n, field, h, true)
+#define OPT(n, field, h, bit)    OPTION(n, field, h, false, bit)
+#define NEEDED(n, field, h, bit) OPTION(n, field, h, true, bit)
 
 static const struct option_def options[] = {
-    NEEDED("db", db, "SQLite database file (default ./civicgrid.db)"),
-    NEEDED("listen", listen, "address to serve on (default 127.0.0.1:8080)"),
-    NEEDED("blob-dir", blob_dir, "folder of stored photos (default ./blobs)"),
-    NEEDED("web-dir", web_dir, "folder of the web UI (default ./web)"),
+    NEEDED("db", db, "SQLite database file (default ./civicgrid.db)", SET_DB),
+    NEEDED("listen", listen, "address to serve on (default 127.0.0.1:8080)",
+           SET_LISTEN),
+    NEEDED("blob-dir", blob_dir, "folder of stored photos (default ./blobs)",
+           SET_BLOB_DIR),
+    NEEDED("web-dir", web_dir, "folder of the web UI (default ./web)",
+           SET_WEB_DIR),
     OPT("calendar", calendar,
-        "working calendar file (default data/calendar/cn.txt if present)"),
-    NEEDED("city", city, "national code of the city served (default 150100)"),
+        "working calendar file (default data/calendar/cn.txt if present)",
+        SET_CALENDAR),
+    NEEDED("city", city, "national code of the city served (default 150100)",
+           SET_CITY),
     OPT("tile-url", tile_url,
         "map tile URL template for the UI, e.g. https://t/{z}/{x}/{y}.png "
-        "(default none: areas are drawn from their polygons)"),
-    NEEDED("log-level", log_level, "debug, info, warn or error (default info)"),
+        "(default none: areas are drawn from their polygons)",
+        SET_TILE_URL),
+    NEEDED("log-level", log_level, "debug, info, warn or error (default info)",
+           SET_LOG_LEVEL),
     OPT("shared-data", shared_data,
-        "folder of the real data files (default ../shared/data)"),
+        "folder of the real data files (default ../shared/data)",
+        SET_SHARED_DATA),
 };
 
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
@@ -57,17 +66,21 @@ struct count_option {
     size_t off;
     int64_t max;
     const char *help;
+    unsigned bit; /* SET_* */
 };
 
 static const struct count_option counts[] = {
     {"threads", offsetof(struct config, threads), 256,
-     "threads serving connections (default two per core, at least 4)"},
+     "threads serving connections (default two per core, at least 4)",
+     SET_THREADS},
     {"writers", offsetof(struct config, writers), 1024,
      "workers for reports and steps, each waiting for its write to be on "
-     "disk (default 16)"},
+     "disk (default 16)",
+     SET_WRITERS},
     {"per-address", offsetof(struct config, per_address), 100000,
      "connections one client address may hold (default 64; behind a "
-     "proxy, more than the proxy opens)"},
+     "proxy, more than the proxy opens)",
+     SET_PER_ADDRESS},
 };
 
 #define NCOUNTS (sizeof(counts) / sizeof(counts[0]))
@@ -171,7 +184,7 @@ load_file(struct config *cfg, const char *path)
 }
 
 void
-config_usage(void)
+config_usage(unsigned which)
 {
     size_t i;
 
@@ -179,9 +192,11 @@ config_usage(void)
            "name = value\nin the file given by --config / "
            "CIVICGRID_CONFIG):\n");
     for (i = 0; i < NOPTIONS; i++)
-        printf("  --%-12s %s\n", options[i].name, options[i].help);
+        if (options[i].bit & which)
+            printf("  --%-12s %s\n", options[i].name, options[i].help);
     for (i = 0; i < NCOUNTS; i++)
-        printf("  --%-12s %s\n", counts[i].name, counts[i].help);
+        if (counts[i].bit & which)
+            printf("  --%-12s %s\n", counts[i].name, counts[i].help);
     printf("  --%-12s %s\n", "config", "a configuration file");
 }
 

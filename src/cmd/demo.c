@@ -36,7 +36,7 @@ usage(void)
            "              rejected; 14%% withdrawn).  May be given again on a "
            "built\n"
            "              city to add more.\n\n");
-    config_usage();
+    config_usage(SET_OPEN | SET_SHARED_DATA);
 }
 
 /* Takes --cases N (or --cases=N) out of argv. */

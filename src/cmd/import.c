@@ -583,7 +583,7 @@ usage(void)
            "reported with its line number and skipped, the rest go\nin.  "
            "Requests whose ref is already there are skipped; see "
            "docs/import-311.md.\n\n");
-    config_usage();
+    config_usage(SET_OPEN);
 }
 
 int

@@ -259,7 +259,7 @@ cmd_serve(int argc, char **argv)
         printf("Usage: civicgrid serve [--db PATH] [--listen HOST:PORT] "
                "[options]\n\nServes the web UI and the HTTP API until "
                "interrupted.\n\n");
-        config_usage();
+        config_usage(SET_ALL);
         return 0;
     }
     if (config_load(&cfg, &argc, argv) != CG_OK)
@@ -458,7 +458,7 @@ cmd_migrate(int argc, char **argv)
                "target, and verifies the copy table by table (rows and a "
                "checksum);\n--to-blob-dir copies the photos from --blob-dir "
                "as well.\n\n");
-        config_usage();
+        config_usage(SET_OPEN);
         return 0;
     }
     if (config_load(&cfg, &argc, argv) != CG_OK)

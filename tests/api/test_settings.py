@@ -103,3 +103,23 @@ def test_the_version_is_the_release_of_the_package():
     assert r.returncode == 0, r.stderr
     assert r.stdout == "civicgrid %s\n" % release
     assert "--version" in run(["--help"]).stdout
+
+
+@pytest.mark.parametrize("cmd, listed, not_listed", [
+    ("serve", ("--db", "--listen", "--web-dir", "--threads", "--writers",
+               "--per-address", "--tile-url"), ()),
+    ("migrate", ("--db", "--blob-dir", "--calendar", "--city"),
+     ("--listen", "--threads", "--writers", "--web-dir", "--shared-data")),
+    ("demo", ("--db", "--shared-data", "--city"),
+     ("--listen", "--threads", "--per-address")),
+    ("import", ("--db", "--city"), ("--listen", "--writers")),
+    ("backup", ("--db", "--blob-dir"), ("--listen", "--city", "--threads")),
+])
+def test_a_commands_help_lists_the_settings_it_reads(cmd, listed,
+                                                      not_listed):
+    r = run([cmd, "--help"])
+    assert r.returncode == 0, r.stderr
+    words = set(r.stdout.split())
+    assert "--config" in words
+    assert [s for s in listed if s not in words] == []
+    assert [s for s in not_listed if s in words] == []
