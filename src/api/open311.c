@@ -190,6 +190,27 @@ client_of(struct http_req *r, const char *key, struct api_client *out)
     return CG_OK;
 }
 
+/* Before a post waits for a writer: a form that cannot be read, or an
+ * api_key that names no client, is answered here (the handler reads
+ * both again on the writer, and finds them as here). */
+int
+api_o311_key_gate(struct http_req *r)
+{
+    struct form f = {NULL, NULL, ""};
+    struct api_client client;
+    const char *s;
+    int rc;
+
+    if ((rc = read_form(r, &f)) == CG_OK) {
+        s = form_str(&f, "api_key") ? form_str(&f, "api_key")
+                                    : http_query(r, "api_key");
+        rc = client_of(r, s, &client);
+    }
+    json_decref(f.fields);
+    json_decref(f.attrs);
+    return rc;
+}
+
 /* ---- discovery and services --------------------------------------------- */
 
 int

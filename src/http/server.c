@@ -347,6 +347,14 @@ run(struct http_server *s, struct http_req *r)
             goto out;
         }
     }
+    /* A caller who may not write is answered here rather than queued
+     * behind the writes of those who may. */
+    if (rt->gate && (rc = rt->gate(r)) != CG_OK) {
+        if (!r->answered)
+            http_error(r, 500, "internal", "the request was not answered (%s)",
+                       cg_strerror(rc));
+        goto out;
+    }
     if (rt->flags & (ROUTE_WRITES | ROUTE_SLOW)) {
         /* A worker answers it (the log line is the worker's), else the
          * server is stopping or has as many waiting as it takes. */

@@ -314,3 +314,44 @@ def test_a_write_waiting_for_the_database_holds_no_server_thread():
         t.join(30)
         assert out["r"].status_code == 201, out["r"].text
         assert api.scalar("SELECT COUNT(*) FROM cases") == before + 1
+
+
+def test_an_open311_post_without_a_valid_key_waits_for_no_writer():
+    """The only writer waits for the database (another program holds its
+    write lock) with a resident's report: an Open311 post with a key that
+    names no client is refused at once, not queued behind the report."""
+    if DB_URL:
+        pytest.skip("holds SQLite's write lock from another program")
+    with demo_city("civicgrid-gate-", env={"CIVICGRID_WRITERS": "1"}) as api:
+        cat = api.get("/api/v1/categories").json()["items"][0]["children"][0]
+        area = api.me("gridworker")["area"]["code"]
+        headers = api.headers("resident1")
+        holder = connect(api.srv.db)
+        holder.execute("BEGIN IMMEDIATE")
+        out = {}
+
+        def report():
+            out["r"] = requests.post(
+                api.url + "/api/v1/cases", headers=headers, timeout=60,
+                json={"category": cat["code"], "area": area,
+                      "description": "单元门的门禁坏了，一直关不上"})
+        t = threading.Thread(target=report)
+        t.start()
+        try:
+            time.sleep(0.5)
+            assert t.is_alive(), "the report did not wait for the lock"
+            for key in ("not-a-key", None):
+                form = {"service_code": cat["code"], "lat": "40.81",
+                        "long": "111.66", "description": "路灯不亮"}
+                if key:
+                    form["api_key"] = key
+                r = requests.post(api.url + "/open311/v2/requests.json",
+                                  data=form, timeout=5)
+                assert r.status_code == 403, r.text
+                assert "api_key" in r.text
+            assert t.is_alive(), "the report was answered under the lock"
+        finally:
+            holder.rollback()
+            holder.close()
+        t.join(30)
+        assert out["r"].status_code == 201, out["r"].text
