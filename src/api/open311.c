@@ -190,25 +190,24 @@ client_of(struct http_req *r, const char *key, struct api_client *out)
     return CG_OK;
 }
 
-/* Before a post waits for a writer: a form that cannot be read, or an
- * api_key that names no client, is answered here (the handler reads
- * both again on the writer, and finds them as here). */
+/* Before a post waits for a writer: an api_key that names no client is
+ * answered here.  Only the key is looked for; the handler reads the whole
+ * form on the writer, checks the key again, and says what is wrong with
+ * a form it cannot read. */
 int
 api_o311_key_gate(struct http_req *r)
 {
-    struct form f = {NULL, NULL, ""};
+    char key[AUTH_TOKEN_LEN + 16];
     struct api_client client;
-    const char *s;
-    int rc;
+    int rc = http_form_value(r, "api_key", key, sizeof(key));
 
-    if ((rc = read_form(r, &f)) == CG_OK) {
-        s = form_str(&f, "api_key") ? form_str(&f, "api_key")
-                                    : http_query(r, "api_key");
-        rc = client_of(r, s, &client);
-    }
-    json_decref(f.fields);
-    json_decref(f.attrs);
-    return rc;
+    if (rc == CG_OK)
+        return client_of(r, key, &client);
+    if (rc == CG_ENOTFOUND)
+        return client_of(r, http_query(r, "api_key"), &client);
+    if (rc == CG_ETOOBIG)
+        return fail(r, 403, "api_key is not valid");
+    return CG_OK;
 }
 
 /* ---- discovery and services --------------------------------------------- */

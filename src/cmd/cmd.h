@@ -44,12 +44,13 @@ int config_load(struct config *cfg, int *argc, char **argv);
 #define SET_THREADS     (1u << 9)
 #define SET_WRITERS     (1u << 10)
 #define SET_PER_ADDRESS (1u << 11)
-/* Those cmd_open() reads. */
+/* Those cmd_open() reads that matter beyond the server. */
 #define SET_OPEN                                                               \
     (SET_DB | SET_BLOB_DIR | SET_CALENDAR | SET_CITY | SET_LOG_LEVEL)
-#define SET_ALL 0xfffu
-/* Prints for --help the settings `which` (SET_*) a command reads; every
- * command takes the others too, and ignores them. */
+#define SET_ALL (~0u)
+/* Prints for --help the settings `which` (SET_*) a command reads.  Every
+ * command takes the others too (from one configuration file for all),
+ * checks their values and does not use them. */
 void config_usage(unsigned which);
 
 /* Opens the store, migrates it, and sets up the app from cfg. */

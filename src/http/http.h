@@ -47,9 +47,9 @@ struct route {
     http_handler handler;
     unsigned flags;
     size_t max_body; /* 0: the server's default small limit */
-    /* Of a ROUTE_WRITES route whose caller proves itself in the body
-     * (ROUTE_KEYED): checks the caller on the server's thread, before the
-     * request waits for a writer, and answers when it may not go on.
+    /* Of a ROUTE_WRITES route whose caller proves itself in the body (an
+     * Open311 api_key): checks the caller on the server's thread, before
+     * the request waits for a writer, and answers when it may not go on.
      * CG_OK to go on. */
     http_handler gate;
 };

@@ -773,9 +773,10 @@ count_query(struct db *db, const struct case_query *q, int64_t *total,
         db_dialect_case_search(db, &sql, "m", q->q);
     } else {
         from_query(db, &sql, q);
-        /* Filtered by state (and deadline) alone, as a city-wide queue
-         * is, the cases are counted in the narrowest index that holds
-         * both: a fifth of the pages of the queue's own index. */
+        /* Filtered by state and deadline alone, or not at all, as a
+         * city-wide queue is, the cases are counted in the narrowest
+         * index that holds both: a fifth of the pages of the queue's own
+         * index.  (schema.c must keep cases_state.) */
         if (!(q->area_path && *q->area_path) &&
             !(q->category && *q->category) && !q->unit_id && !q->reporter_id)
             db_dialect_use_index(db, &sql, "cases_state");

@@ -113,6 +113,7 @@ static const char *const migrations[] = {
     " version INTEGER NOT NULL DEFAULT 1,"
     " updated_at INTEGER NOT NULL"
     ") STRICT;"
+    /* Kept: count_query (cases.c) names it for a city-wide queue. */
     "CREATE INDEX cases_state ON cases(state, due_at);"
     "CREATE INDEX cases_area ON cases(area_path);"
     "CREATE INDEX cases_reporter ON cases(reporter_id);"

@@ -340,15 +340,19 @@ def test_an_open311_post_without_a_valid_key_waits_for_no_writer():
         try:
             time.sleep(0.5)
             assert t.is_alive(), "the report did not wait for the lock"
-            for key in ("not-a-key", None):
-                form = {"service_code": cat["code"], "lat": "40.81",
-                        "long": "111.66", "description": "路灯不亮"}
-                if key:
-                    form["api_key"] = key
-                r = requests.post(api.url + "/open311/v2/requests.json",
-                                  data=form, timeout=5)
-                assert r.status_code == 403, r.text
-                assert "api_key" in r.text
+            posts = [("requests.json", {
+                "service_code": cat["code"], "lat": "40.81", "long": "111.66",
+                "description": "路灯不亮"}), ("servicerequestupdates.xml", {
+                    "service_request_id": "1", "update_id": "u1",
+                    "status": "closed", "description": "已修好",
+                    "updated_datetime": "2026-12-01T10:00:00+08:00"})]
+            for path, form in posts:
+                for key in ("not-a-key", None):
+                    data = dict(form, api_key=key) if key else form
+                    r = requests.post(api.url + "/open311/v2/" + path,
+                                      data=data, timeout=5)
+                    assert r.status_code == 403, (path, r.text)
+                    assert "api_key" in r.text
             assert t.is_alive(), "the report was answered under the lock"
         finally:
             holder.rollback()

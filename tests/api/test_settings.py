@@ -114,12 +114,16 @@ def test_the_version_is_the_release_of_the_package():
      ("--listen", "--threads", "--per-address")),
     ("import", ("--db", "--city"), ("--listen", "--writers")),
     ("backup", ("--db", "--blob-dir"), ("--listen", "--city", "--threads")),
+    ("restore", ("--db", "--blob-dir"), ("--listen", "--city")),
 ])
 def test_a_commands_help_lists_the_settings_it_reads(cmd, listed,
                                                       not_listed):
     r = run([cmd, "--help"])
     assert r.returncode == 0, r.stderr
-    words = set(r.stdout.split())
+    # The list of settings, after its heading: "  --name  what it is".
+    settings = r.stdout.split("Settings (flag")[1]
+    words = {line.split()[0] for line in settings.splitlines()
+             if line.startswith("  --")}
     assert "--config" in words
     assert [s for s in listed if s not in words] == []
     assert [s for s in not_listed if s in words] == []
