@@ -4,6 +4,7 @@ one is there.  New cases join SQLite's text indexes in batches: a search
 finds them at once all the same, the indexes catch up by themselves and
 hold each case once, cases another program wrote are added by the next
 server, and a server killed midway catches up after its restart."""
+import contextlib
 import os
 import re
 import shutil
@@ -279,67 +280,61 @@ def test_cases_another_program_wrote_are_added_by_the_next_server():
             shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def a_report_waiting_for_the_lock(api, description):
+    """A resident's report that waits for the database: another program
+    holds SQLite's write lock for as long as the block runs; the report
+    is stored once it is let go.  Yields the report's category."""
+    cat = api.get("/api/v1/categories").json()["items"][0]["children"][0]
+    area = api.me("gridworker")["area"]["code"]
+    headers = api.headers("resident1")
+    before = api.scalar("SELECT COUNT(*) FROM cases")
+    holder = connect(api.srv.db)
+    holder.execute("BEGIN IMMEDIATE")
+    out = {}
+
+    def report():
+        out["r"] = requests.post(
+            api.url + "/api/v1/cases", headers=headers, timeout=60,
+            json={"category": cat["code"], "area": area,
+                  "description": description})
+    t = threading.Thread(target=report)
+    t.start()
+    try:
+        time.sleep(0.5)
+        assert t.is_alive(), "the report did not wait for the lock"
+        yield cat
+        assert t.is_alive(), "the report was answered under the lock"
+    finally:
+        holder.rollback()
+        holder.close()
+        t.join(30)
+    assert out["r"].status_code == 201, out["r"].text
+    assert api.scalar("SELECT COUNT(*) FROM cases") == before + 1
+
+
 def test_a_write_waiting_for_the_database_holds_no_server_thread():
-    """A server with one thread: while a report waits for the database
-    (another program holds its write lock), that thread still answers
-    others, and the report is stored once the lock is let go."""
+    """A server with one thread: while a report waits for the database,
+    that thread still answers others."""
     if DB_URL:
         pytest.skip("holds SQLite's write lock from another program")
     with demo_city("civicgrid-writers-", env={
             "CIVICGRID_THREADS": "1", "CIVICGRID_WRITERS": "2"}) as api:
-        cat = api.get("/api/v1/categories").json()["items"][0]["children"][0]
-        area = api.me("gridworker")["area"]["code"]
-        headers = api.headers("resident1")
-        before = api.scalar("SELECT COUNT(*) FROM cases")
-        holder = connect(api.srv.db)
-        holder.execute("BEGIN IMMEDIATE")
-        out = {}
-
-        def report():
-            out["r"] = requests.post(
-                api.url + "/api/v1/cases", headers=headers, timeout=60,
-                json={"category": cat["code"], "area": area,
-                      "description": "楼道里的灯坏了，晚上看不见台阶"})
-        t = threading.Thread(target=report)
-        t.start()
-        try:
-            time.sleep(0.5)
-            assert t.is_alive(), "the report did not wait for the lock"
+        text = "楼道里的灯坏了，晚上看不见台阶"
+        with a_report_waiting_for_the_lock(api, text):
             r = requests.get(api.url + "/api/v1/categories", timeout=5)
             assert r.status_code == 200
-            assert t.is_alive(), "the report was answered under the lock"
-        finally:
-            holder.rollback()
-            holder.close()
-        t.join(30)
-        assert out["r"].status_code == 201, out["r"].text
-        assert api.scalar("SELECT COUNT(*) FROM cases") == before + 1
 
 
 def test_an_open311_post_without_a_valid_key_waits_for_no_writer():
-    """The only writer waits for the database (another program holds its
-    write lock) with a resident's report: an Open311 post with a key that
-    names no client is refused at once, not queued behind the report."""
+    """The only writer waits for the database with a resident's report:
+    an Open311 post with a key that names no client, or none, is refused
+    at once, not queued behind the report."""
     if DB_URL:
         pytest.skip("holds SQLite's write lock from another program")
     with demo_city("civicgrid-gate-", env={"CIVICGRID_WRITERS": "1"}) as api:
-        cat = api.get("/api/v1/categories").json()["items"][0]["children"][0]
-        area = api.me("gridworker")["area"]["code"]
-        headers = api.headers("resident1")
-        holder = connect(api.srv.db)
-        holder.execute("BEGIN IMMEDIATE")
-        out = {}
-
-        def report():
-            out["r"] = requests.post(
-                api.url + "/api/v1/cases", headers=headers, timeout=60,
-                json={"category": cat["code"], "area": area,
-                      "description": "单元门的门禁坏了，一直关不上"})
-        t = threading.Thread(target=report)
-        t.start()
-        try:
-            time.sleep(0.5)
-            assert t.is_alive(), "the report did not wait for the lock"
+        text = "单元门的门禁坏了，一直关不上"
+        with a_report_waiting_for_the_lock(api, text) as cat:
             posts = [("requests.json", {
                 "service_code": cat["code"], "lat": "40.81", "long": "111.66",
                 "description": "路灯不亮"}), ("servicerequestupdates.xml", {
@@ -353,9 +348,3 @@ def test_an_open311_post_without_a_valid_key_waits_for_no_writer():
                                       data=data, timeout=5)
                     assert r.status_code == 403, (path, r.text)
                     assert "api_key" in r.text
-            assert t.is_alive(), "the report was answered under the lock"
-        finally:
-            holder.rollback()
-            holder.close()
-        t.join(30)
-        assert out["r"].status_code == 201, out["r"].text
