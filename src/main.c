@@ -20,7 +20,8 @@ static const struct command commands[] = {
     {"serve", cmd_serve, "serve the web UI and the HTTP API"},
     {"migrate", cmd_migrate, "create or bring the database schema up to date"},
     {"demo", cmd_demo, "create a demo city with users and cases"},
-    {"import", cmd_import, "import areas (GeoJSON) or case history (JSONL)"},
+    {"import", cmd_import,
+     "import areas (GeoJSON), case history (JSONL) or a US 311 export"},
     {"user", cmd_user, "add users"},
     {"client", cmd_client, "register Open311 clients and print their keys"},
     {"train", cmd_train,
@@ -41,7 +42,7 @@ usage(FILE *out)
                  "requests\n\nUsage: civicgrid COMMAND [options]\n\n"
                  "Commands:\n");
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "  %-11s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\nRun 'civicgrid COMMAND --help' for a command's "
                  "options, 'civicgrid --version' for the release.\n");
 }

@@ -55,6 +55,10 @@ void config_usage(unsigned which);
 
 /* Opens the store, migrates it, and sets up the app from cfg. */
 int cmd_open(const struct config *cfg, struct store **store, struct app *app);
+/* For a command that sets deadlines: says on standard error when the
+ * working calendar names no holidays for the days ahead (none was found,
+ * or it ends too soon), as the server does. */
+void cmd_warn_calendar(const struct app *app);
 
 int cmd_serve(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);

@@ -281,6 +281,15 @@ config_load(struct config *cfg, int *argc, char **argv)
     return CG_OK;
 }
 
+void
+cmd_warn_calendar(const struct app *app)
+{
+    char why[256];
+
+    if (app_calendar_warning(app, cgtime_now(), why, sizeof(why)))
+        fprintf(stderr, "warning: %s\n", why);
+}
+
 int
 cmd_open(const struct config *cfg, struct store **store, struct app *app)
 {

@@ -98,6 +98,7 @@ cmd_demo(int argc, char **argv)
         return 1;
     if (cmd_open(&cfg, &store, &app) != CG_OK)
         return 1;
+    cmd_warn_calendar(&app);
     rc = seed_catalog(store_db(store));
     if (rc == CG_OK)
         rc = demo_build(&app, cfg.shared_data, false);

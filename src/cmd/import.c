@@ -273,7 +273,8 @@ import_areas_file(struct app *app, const char *path, const char *crs,
     }
     app_reload_areas(app);
     if (!quiet)
-        printf("imported %d areas from %s\n", c.count, path);
+        printf("imported %d area%s from %s\n", c.count, c.count == 1 ? "" : "s",
+               path);
     return CG_OK;
 }
 
@@ -632,6 +633,8 @@ cmd_import(int argc, char **argv)
     }
     if (cmd_open(&cfg, &store, &app) != CG_OK)
         return 1;
+    if (strcmp(argv[1], "areas") != 0)
+        cmd_warn_calendar(&app);
     if (strcmp(argv[1], "areas") == 0)
         rc = import_areas_file(&app, file, crs, level, parent, false);
     else if (strcmp(argv[1], "311") == 0)

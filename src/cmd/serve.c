@@ -346,10 +346,8 @@ cmd_serve(int argc, char **argv)
     printf("civicgrid is serving %s at http://%s:%lld/ (stop with Ctrl-C)\n",
            cfg.db, host, (long long)port);
     /* Also in every answer of /healthz while it lasts. */
-    if (app_calendar_warning(&app, cgtime_now(), why, sizeof(why))) {
+    if (app_calendar_warning(&app, cgtime_now(), why, sizeof(why)))
         log_warn("msg=\"%s\"", why);
-        printf("warning: %s\n", why);
-    }
     fflush(stdout);
     while (!stopping)
         pause();

@@ -7,13 +7,14 @@ it still answers.
 """
 import os
 import shutil
+import subprocess
 import tempfile
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import requests
 
-from conftest import new_db, start_server, stop_server
+from conftest import binary, new_db, start_server, stop_server
 
 
 def serve_with_calendar(text):
@@ -68,4 +69,23 @@ def test_a_calendar_without_holidays_is_named():
         assert "names no holidays" in body["warnings"][0]
     finally:
         stop_server(proc, log)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def test_a_command_that_sets_deadlines_says_it_has_no_calendar():
+    # Run where the shipped calendar is not (outside the source tree) and
+    # given none, the demo's deadlines count every weekday as a working
+    # day: it says so, as the server does.
+    tmp = tempfile.mkdtemp(prefix="civicgrid-cal-")
+    try:
+        env = dict(os.environ)
+        env.pop("CIVICGRID_CALENDAR", None)
+        r = subprocess.run([binary(), "demo", "--db", new_db(tmp),
+                            "--blob-dir", os.path.join(tmp, "b")],
+                           cwd=tmp, env=env, capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode == 0, r.stderr[-2000:]
+        assert "names no holidays" in r.stderr
+        assert "--calendar" in r.stderr
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
