@@ -196,6 +196,21 @@ def test_the_load_writes_what_was_asked_in_a_published_mix(loaded):
                                    if RULES[a][1]), states
 
 
+def test_cases_close_by_their_deadline_and_the_open_ones_are_recent(loaded):
+    # As a working city's year: most cases closed within their deadline
+    # (the published year, 92-95%), and what is open came in lately,
+    # not a year ago.
+    now = time.time()
+    rows = loaded.sql("SELECT state, reported_at, stat_closed_at, stat_due_at"
+                      " FROM cases WHERE id >= ?", loaded.first_id)
+    closed = [r for r in rows if r[0] == "closed"]
+    on_time = sum(1 for r in closed if r[3] is not None and r[2] <= r[3])
+    assert 0.85 <= on_time / len(closed) <= 0.99, (on_time, len(closed))
+    ages = sorted(now - r[1] for r in rows if r[0] not in TERMINAL)
+    assert len(ages) > 10
+    assert ages[len(ages) // 2] < 30 * 86400, ages[len(ages) // 2] / 86400
+
+
 def test_each_case_is_the_replay_of_its_history(loaded):
     now = time.time()
     for cid, c in generated(loaded).items():
