@@ -65,8 +65,6 @@ int api_o311_request(struct http_req *r);
 int api_o311_token(struct http_req *r);
 int api_o311_updates(struct http_req *r);
 int api_o311_update_post(struct http_req *r);
-/* The gate of both posts (struct route): the form and its api_key. */
-int api_o311_key_gate(struct http_req *r);
 /* v as GeoReport XML under the element root, with the XML declaration;
  * NULL when it would be over 16 MiB.  The caller frees the text. */
 char *open311_xml(json_t *v, const char *root, size_t *len);

@@ -49,6 +49,9 @@ extern const struct route api_routes[];
 extern const size_t api_nroutes;
 
 int api_authenticate(struct http_req *r);
+/* The http_app's authenticate_body: the api_key of an Open311 post,
+ * checked before the post waits for a writer (open311.c). */
+int api_o311_key_check(struct http_req *r);
 
 /* The caller as the permission check sees them (valid while r lives). */
 void api_principal(struct http_req *r, struct principal *p);

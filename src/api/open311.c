@@ -195,7 +195,7 @@ client_of(struct http_req *r, const char *key, struct api_client *out)
  * form on the writer, checks the key again, and says what is wrong with
  * a form it cannot read. */
 int
-api_o311_key_gate(struct http_req *r)
+api_o311_key_check(struct http_req *r)
 {
     char key[AUTH_TOKEN_LEN + 16];
     struct api_client client;

@@ -305,6 +305,7 @@ cmd_serve(int argc, char **argv)
     http.routes = api_routes;
     http.nroutes = api_nroutes;
     http.authenticate = api_authenticate;
+    http.authenticate_body = api_o311_key_check;
     http.ctx = &app;
     http.static_dir = cfg.web_dir;
     http.photo_dir = app.blob_dir;

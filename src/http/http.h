@@ -33,7 +33,8 @@ typedef int (*http_handler)(struct http_req *r);
 #define ROUTE_KEYED                                                            \
     (1u << 3) /* the caller proves itself in the body (an                      \
                  API key): the route's own body limit                          \
-                 applies before that is known */
+                 applies before that is known, and                             \
+                 http_app.authenticate_body checks it */
 #define ROUTE_WRITES                                                           \
     (1u << 4) /* handled by a writer worker (http_defer_to), so that           \
                  its wait for the disk holds no server thread */
@@ -47,11 +48,6 @@ struct route {
     http_handler handler;
     unsigned flags;
     size_t max_body; /* 0: the server's default small limit */
-    /* Of a ROUTE_WRITES route whose caller proves itself in the body (an
-     * Open311 api_key): checks the caller on the server's thread, before
-     * the request waits for a writer, and answers when it may not go on.
-     * CG_OK to go on. */
-    http_handler gate;
 };
 
 struct multipart_part {
@@ -102,6 +98,10 @@ struct http_app {
     /* Called before every routed request; fills r->user and r->authed.
      * Returns CG_OK or answers the request itself and returns an error. */
     int (*authenticate)(struct http_req *r);
+    /* Called for a ROUTE_KEYED route once its body is read, on the
+     * server's thread, before the request waits for a writer: checks the
+     * caller the body names, or answers and returns an error. */
+    int (*authenticate_body)(struct http_req *r);
     void *ctx;
     const char *static_dir; /* the web UI */
     const char *photo_dir;  /* stored photos, served under /photos/ */

@@ -349,7 +349,8 @@ run(struct http_server *s, struct http_req *r)
     }
     /* A caller who may not write is answered here rather than queued
      * behind the writes of those who may. */
-    if (rt->gate && (rc = rt->gate(r)) != CG_OK) {
+    if ((rt->flags & ROUTE_KEYED) && s->app.authenticate_body &&
+        (rc = s->app.authenticate_body(r)) != CG_OK) {
         if (!r->answered)
             http_error(r, 500, "internal", "the request was not answered (%s)",
                        cg_strerror(rc));
